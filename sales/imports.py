@@ -1,0 +1,110 @@
+"""Table specs for the ETL: FoodMart file columns -> sales fields."""
+
+from etl.specs import TableSpec, register, same
+
+register(
+    TableSpec(
+        name="promotion",
+        model_label="sales.Promotion",
+        files=("promotion.csv",),
+        columns={
+            "promotion_id": "id",
+            **same(
+                "promotion_district_id",
+                "promotion_name",
+                "media_type",
+                "cost",
+                "start_date",
+                "end_date",
+            ),
+        },
+    ),
+    TableSpec(
+        name="customer",
+        model_label="sales.Customer",
+        files=("customer.csv",),
+        columns={
+            "customer_id": "id",
+            "customer_region_id": "customer_region",
+            **same(
+                "account_num",
+                "lname",
+                "fname",
+                "mi",
+                "address1",
+                "address2",
+                "address3",
+                "address4",
+                "city",
+                "state_province",
+                "postal_code",
+                "country",
+                "phone1",
+                "phone2",
+                "birthdate",
+                "marital_status",
+                "yearly_income",
+                "gender",
+                "total_children",
+                "num_children_at_home",
+                "education",
+                "date_accnt_opened",
+                "member_card",
+                "occupation",
+                "houseowner",
+                "num_cars_owned",
+                "fullname",
+            ),
+        },
+    ),
+    TableSpec(
+        name="sales_fact",
+        model_label="sales.SaleLine",
+        files=("sales_fact_*.csv",),
+        mode="append",
+        columns={
+            "product_id": "product",
+            "time_id": "sale_date",
+            "customer_id": "customer",
+            "promotion_id": "promotion",
+            "store_id": "store",
+            **same("store_sales", "store_cost", "unit_sales"),
+        },
+        calendar_columns=frozenset({"time_id"}),
+    ),
+    TableSpec(
+        name="account",
+        model_label="sales.Account",
+        files=("account.csv",),
+        columns={
+            "account_id": "id",
+            "account_parent": "account_parent",
+            "Custom_Members": "custom_members",
+            **same("account_description", "account_type", "account_rollup"),
+        },
+    ),
+    TableSpec(
+        name="category",
+        model_label="sales.ExpenseCategory",
+        files=("category.csv",),
+        columns={
+            "category_id": "id",
+            "category_parent": "category_parent",
+            **same("category_description", "category_rollup"),
+        },
+    ),
+    TableSpec(
+        name="expense_fact",
+        model_label="sales.Expense",
+        files=("expense_fact.csv",),
+        mode="append",
+        # exp_date is in the file; its time_id says the same day.
+        columns={
+            "store_id": "store",
+            "account_id": "account",
+            "category_id": "category",
+            "currency_id": "currency",
+            **same("exp_date", "amount"),
+        },
+    ),
+)

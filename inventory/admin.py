@@ -1,0 +1,202 @@
+from django.contrib import admin
+
+from inventory.models import (
+    CalendarDay,
+    Currency,
+    Delivery,
+    ExchangeRate,
+    Product,
+    ProductClass,
+    Region,
+    Store,
+    Warehouse,
+    WarehouseClass,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "sales_district",
+        "sales_city",
+        "sales_state_province",
+        "sales_region",
+        "sales_country",
+    ]
+    list_filter = ["sales_country", "sales_region"]
+    search_fields = ["sales_city", "sales_district", "sales_state_province", "sales_region"]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = [
+        "store_name",
+        "store_type",
+        "store_city",
+        "store_state",
+        "store_country",
+        "store_sqft",
+        "first_opened_date",
+        "store_manager",
+    ]
+    list_filter = ["store_type", "store_country", "store_state", "coffee_bar", "florist"]
+    search_fields = ["store_name", "store_city", "store_state", "store_manager"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    fieldsets = [
+        (None, {"fields": ["id", "store_name", "store_number", "store_type", "region"]}),
+        (
+            "Address and contact",
+            {
+                "fields": [
+                    "store_street_address",
+                    "store_city",
+                    "store_state",
+                    "store_postal_code",
+                    "store_country",
+                    "store_manager",
+                    "store_phone",
+                    "store_fax",
+                ]
+            },
+        ),
+        (
+            "Building",
+            {
+                "fields": [
+                    "first_opened_date",
+                    "last_remodel_date",
+                    "store_sqft",
+                    "grocery_sqft",
+                    "frozen_sqft",
+                    "meat_sqft",
+                ]
+            },
+        ),
+        (
+            "Features",
+            {"fields": ["coffee_bar", "video_store", "salad_bar", "prepared_food", "florist"]},
+        ),
+    ]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["the_date", "id", "the_day", "week_of_year", "quarter", "the_year"]
+    list_filter = ["the_year", "quarter", "the_month"]
+    date_hierarchy = "the_date"
+    search_fields = ["=id"]
+
+
+class ExchangeRateInline(admin.TabularInline):
+    model = ExchangeRate
+    extra = 0
+
+
+@admin.register(Currency)
+class CurrencyAdmin(admin.ModelAdmin):
+    list_display = ["id", "currency"]
+    search_fields = ["currency"]
+    inlines = [ExchangeRateInline]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ["currency", "date", "conversion_ratio"]
+    list_filter = ["currency"]
+    list_select_related = ["currency"]
+    date_hierarchy = "date"
+
+
+@admin.register(WarehouseClass)
+class WarehouseClassAdmin(admin.ModelAdmin):
+    list_display = ["id", "description"]
+    search_fields = ["description"]
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = [
+        "warehouse_name",
+        "warehouse_class",
+        "store",
+        "warehouse_city",
+        "warehouse_state_province",
+        "warehouse_country",
+    ]
+    list_filter = ["warehouse_class", "warehouse_country"]
+    search_fields = ["warehouse_name", "warehouse_city"]
+    list_select_related = ["warehouse_class", "store"]
+    autocomplete_fields = ["store"]
+
+
+@admin.register(ProductClass)
+class ProductClassAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "product_family",
+        "product_department",
+        "product_category",
+        "product_subcategory",
+    ]
+    list_filter = ["product_family", "product_department"]
+    search_fields = ["product_department", "product_category", "product_subcategory"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "product_name",
+        "brand_name",
+        "sku",
+        "srp",
+        "family",
+        "department",
+        "category",
+        "low_fat",
+        "recyclable_package",
+    ]
+    list_filter = [
+        "product_class__product_family",
+        "product_class__product_department",
+        "low_fat",
+        "recyclable_package",
+    ]
+    search_fields = ["product_name", "brand_name", "=sku", "=id"]
+    list_select_related = ["product_class"]
+    autocomplete_fields = ["product_class"]
+
+    @admin.display(ordering="product_class__product_family")
+    def family(self, obj):
+        return obj.product_class.product_family
+
+    @admin.display(ordering="product_class__product_department")
+    def department(self, obj):
+        return obj.product_class.product_department
+
+    @admin.display(ordering="product_class__product_category")
+    def category(self, obj):
+        return obj.product_class.product_category
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "delivery_date",
+        "store",
+        "warehouse",
+        "product",
+        "units_ordered",
+        "units_shipped",
+        "supply_time",
+        "store_invoice",
+        "batch",
+    ]
+    list_filter = ["store", "warehouse__warehouse_class", "supply_time"]
+    date_hierarchy = "delivery_date"
+    search_fields = ["product__product_name", "warehouse__warehouse_name", "=id"]
+    list_select_related = ["store", "warehouse", "product", "batch"]
+    autocomplete_fields = ["product", "warehouse", "store"]
+    readonly_fields = ["batch"]
+    show_full_result_count = False

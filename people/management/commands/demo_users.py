@@ -13,6 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, password=None, **options):
         users = create_demo_users(password=password)
-        self.stdout.write("Demo logins (http://127.0.0.1:8000/admin/):")
+        self.stdout.write("Demo logins (user, password, role):")
         for user in users:
             self.stdout.write(f"  {user.username:<10} {user.password:<14} {user.description}")

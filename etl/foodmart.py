@@ -1,55 +1,63 @@
-"""Load a directory of FoodMart-layout CSV files, every table in one
-transaction: all of it lands, or none of it."""
+"""Load a directory of FoodMart-layout CSV files through the pipeline,
+dimensions first, each file as its own batch."""
 
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
-
-from etl.load import LoadResult, already_appended, file_sha256, load_frame
+from etl.models import Batch
+from etl.pipeline import AlreadyLoaded, run
 from etl.specs import TableSpec, specs_in_load_order
-from etl.transform import read_csv, to_model_frame
-from inventory.models import CalendarDay
 
 
-def calendar_lookup() -> dict[str, str]:
-    """FoodMart time_id (as text) -> ISO date, from the loaded calendar."""
-    return {str(pk): d.isoformat() for pk, d in CalendarDay.objects.values_list("id", "the_date")}
+@dataclass
+class FileResult:
+    file: str
+    table: str
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_file: bool = False
+
+    @classmethod
+    def of(cls, path: Path, batch: Batch) -> "FileResult":
+        return cls(
+            path.name,
+            batch.table,
+            batch.rows_read,
+            batch.rows_inserted,
+            batch.rows_updated,
+            batch.rows_unchanged,
+        )
 
 
 def files_for(spec: TableSpec, directory: Path) -> list[Path]:
     return sorted(p for pattern in spec.files for p in directory.glob(pattern))
 
 
-def load_file(spec: TableSpec, path: Path, *, calendar: dict[str, str], user=None) -> LoadResult:
-    """Validate and load one file; an already appended file is skipped."""
-    sha256 = file_sha256(path)
-    if spec.mode == "append" and already_appended(spec, sha256):
-        with open(path, "rb") as fh:
-            rows = sum(1 for _ in fh) - 1
-        return LoadResult(spec.name, read=rows, unchanged=rows, skipped_file=True)
-    frame = to_model_frame(read_csv(path), spec, file=path.name, calendar=calendar)
-    return load_frame(frame, spec, source_name=path.name, sha256=sha256, user=user)
-
-
 def load_directory(
-    directory: Path, *, user=None, report: Callable[[str, LoadResult, float], None] = None
-) -> list[LoadResult]:
-    """Load every FoodMart table found in ``directory``, dimensions first."""
+    directory: Path, *, user=None, report: Callable[[FileResult, float], None] | None = None
+) -> list[FileResult]:
+    """Load every FoodMart table found in ``directory``. A fact file that was
+    loaded before is skipped (counted as unchanged); the first file that
+    fails stops the load with LoadFailed, earlier files stay loaded."""
+    import time
+
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"No such directory: {directory}")
     results = []
-    with transaction.atomic():
-        calendar = calendar_lookup()
-        for spec in specs_in_load_order():
-            for path in files_for(spec, directory):
-                started = time.perf_counter()
-                result = load_file(spec, path, calendar=calendar, user=user)
-                if spec.model is CalendarDay:
-                    calendar = calendar_lookup()
-                results.append(result)
-                if report:
-                    report(path.name, result, time.perf_counter() - started)
+    for spec in specs_in_load_order():
+        for path in files_for(spec, directory):
+            started = time.perf_counter()
+            try:
+                batch = run(path, table=spec.name, user=user, door="load_foodmart")
+                result = FileResult.of(path, batch)
+            except AlreadyLoaded as exc:
+                rows = exc.batch.rows_read
+                result = FileResult(path.name, spec.name, rows, 0, 0, rows, skipped_file=True)
+            results.append(result)
+            if report:
+                report(result, time.perf_counter() - started)
     return results

@@ -1,138 +1,398 @@
-"""Model-typed frames -> PostgreSQL: COPY into a staging table, then one
-set-based statement into the real table, recorded as a Batch.
+"""Typed rows -> PostgreSQL, set-based: COPY into a staging table, checks
+as SQL over the whole staging table (references, duplicates), then one
+statement per mode into the real table, and the rows it changed kept in
+RowImage so that the batch can be rolled back.
 
-Callers wrap a whole load in ``transaction.atomic()``: the staging tables
-are dropped at commit, and a failure anywhere leaves nothing behind.
+Every function here runs inside the caller's transaction (see pipeline).
 """
 
-import hashlib
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
-from django.db import connection
-from django.utils import timezone
+from django.db.models import UniqueConstraint
 from psycopg import sql
 
 from etl.models import Batch
 from etl.specs import TableSpec
+from etl.transform import FIRST_DATA_ROW, Problem
+
+ROW = "_row"  # the staging column holding the row's number in the file
+MAX_REPORTED = 100_000
+
+
+def ident(*names: str) -> sql.Composed:
+    return sql.SQL(", ").join(map(sql.Identifier, names))
 
 
 @dataclass
-class LoadResult:
-    table: str
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped_file: bool = False
+class Staging:
+    """A temporary table shaped like the target's loaded columns."""
+
+    spec: TableSpec
+    name: str
+    columns: list[str]  # database columns, as in the frames copied in
+
+    @property
+    def target(self) -> str:
+        return self.spec.model._meta.db_table
+
+    @property
+    def key(self) -> list[str]:
+        return [self.spec.model._meta.get_field(k).column for k in self.spec.key]
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def already_appended(spec: TableSpec, sha256: str) -> bool:
-    return Batch.objects.filter(
-        table=spec.name, sha256=sha256, mode="append", status=Batch.Status.DONE
-    ).exists()
-
-
-def copy_to_staging(cursor, frame: pd.DataFrame, target: str) -> str:
-    """Create a temporary table shaped like ``target``'s columns in
-    ``frame`` and COPY the frame into it; return its name."""
-    stage = f"stage_{target}"
-    columns = sql.SQL(", ").join(map(sql.Identifier, frame.columns))
-    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(stage)))
+def create_staging(cursor, spec: TableSpec, columns: list[str]) -> Staging:
+    staging = Staging(spec, f"stage_{spec.name}", columns)
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(staging.name)))
     cursor.execute(
         sql.SQL(
-            "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
-        ).format(stage=sql.Identifier(stage), cols=columns, target=sql.Identifier(target))
+            "CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
+            "SELECT {cols}, 0 AS {row} FROM {target} WITH NO DATA"
+        ).format(
+            stage=sql.Identifier(staging.name),
+            cols=ident(*columns),
+            row=sql.Identifier(ROW),
+            target=sql.Identifier(staging.target),
+        )
     )
+    return staging
+
+
+def copy_rows(cursor, staging: Staging, frame: pd.DataFrame) -> None:
+    """COPY one chunk of typed rows (its index = row position in file)."""
+    if frame.empty:
+        return
+    rows = frame[staging.columns].assign(**{ROW: frame.index + FIRST_DATA_ROW})
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False)
-    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-        sql.Identifier(stage), columns
+    rows.to_csv(buffer, index=False, header=False)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.Identifier(staging.name), ident(*staging.columns, ROW)
     )
-    with cursor.copy(copy_sql) as copy:
+    with cursor.copy(statement) as copy:
         copy.write(buffer.getvalue())
-    return stage
 
 
-def upsert(cursor, stage: str, target: str, columns: list[str], key: list[str]):
-    """Insert new rows, update changed ones by key; (inserted, updated)."""
-    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-    others = [c for c in columns if c not in key]
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in others
+def keep_first_per_key(cursor, staging: Staging) -> None:
+    """For a dimension read from a fact file (currencies from the rate
+    list): one row per key, the first."""
+    cursor.execute(
+        sql.SQL(
+            "DELETE FROM {stage} WHERE {row} NOT IN "
+            "(SELECT min({row}) FROM {stage} GROUP BY {key})"
+        ).format(
+            stage=sql.Identifier(staging.name), row=sql.Identifier(ROW), key=ident(*staging.key)
+        )
     )
-    current = sql.SQL(", ").join(
-        sql.SQL("{t}.{c}").format(t=sql.Identifier(target), c=sql.Identifier(c)) for c in others
+
+
+def index_staging(cursor, staging: Staging) -> None:
+    cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(staging.name)))
+
+
+# --- Checks over the whole staging table ---------------------------------
+
+
+def reference_problems(cursor, staging: Staging, file: str, headers: dict) -> list[Problem]:
+    """Rows whose foreign keys point at no row in the database (nor, for a
+    table that refers to itself, at a row of the same file)."""
+    problems = []
+    model = staging.spec.model
+    for f in staging.spec.fields():
+        if not f.is_relation or f.column not in staging.columns:
+            continue
+        target = f.related_model._meta.db_table
+        target_key = f.target_field.column
+        template = (
+            "SELECT s.{row}, s.{col}::text FROM {stage} s WHERE s.{col} IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM {target} t WHERE t.{tkey} = s.{col})"
+        )
+        if f.related_model is model:  # a row may refer to a row of the same file
+            template += " AND NOT EXISTS (SELECT 1 FROM {stage} x WHERE x.{key} = s.{col})"
+        query = sql.SQL(template + " ORDER BY s.{row} LIMIT %s").format(
+            row=sql.Identifier(ROW),
+            col=sql.Identifier(f.column),
+            stage=sql.Identifier(staging.name),
+            target=sql.Identifier(target),
+            tkey=sql.Identifier(target_key),
+            key=sql.Identifier(model._meta.pk.column),
+        )
+        cursor.execute(query, [MAX_REPORTED])
+        label = f.related_model._meta.verbose_name
+        problems += [
+            Problem(file, row, headers.get(f.name, f.column), value, f"unknown {label}")
+            for row, value in cursor.fetchall()
+        ]
+    return problems
+
+
+def unique_keys(spec: TableSpec) -> list[list[str]]:
+    """Column sets that identify a row: the spec's key for dimensions, the
+    model's unique constraints for facts."""
+    meta = spec.model._meta
+    if not spec.is_fact:
+        return [[meta.get_field(k).column for k in spec.key]]
+    return [
+        [meta.get_field(f).column for f in c.fields]
+        for c in meta.constraints
+        if isinstance(c, UniqueConstraint) and c.fields and c.condition is None
+    ]
+
+
+def duplicate_problems(cursor, staging: Staging, file: str) -> list[Problem]:
+    """Rows repeating an earlier row of the file: the same key, or for a
+    fact table without a key, the same values in every column."""
+    keys = unique_keys(staging.spec) or [staging.columns]
+    problems = []
+    for key in keys:
+        what = "key (" + ", ".join(key) + ")" if key != staging.columns else "values"
+        cursor.execute(
+            sql.SQL(
+                "SELECT {row}, first FROM (SELECT {row}, min({row}) OVER (PARTITION BY {key}) "
+                "AS first FROM {stage}) d WHERE {row} <> first ORDER BY {row} LIMIT %s"
+            ).format(row=sql.Identifier(ROW), key=ident(*key), stage=sql.Identifier(staging.name)),
+            [MAX_REPORTED],
+        )
+        problems += [
+            Problem(file, row, key[0], "", f"repeats the {what} of row {first}")
+            for row, first in cursor.fetchall()
+        ]
+    return problems
+
+
+def already_loaded_problems(cursor, staging: Staging, file: str) -> list[Problem]:
+    """Fact rows that are already in the table: by a unique key where the
+    model has one, else by every column, within the file's date range."""
+    spec = staging.spec
+    if not spec.is_fact:
+        return []
+    keys = unique_keys(spec)
+    match = keys[0] if keys else staging.columns
+    date = spec.model._meta.get_field(spec.date_field).column if spec.date_field else None
+    in_range = sql.SQL("")
+    if date and not keys:
+        in_range = sql.SQL(
+            " AND t.{d} BETWEEN (SELECT min({d}) FROM {stage}) AND (SELECT max({d}) FROM {stage})"
+        ).format(d=sql.Identifier(date), stage=sql.Identifier(staging.name))
+    nullable = {f.column for f in spec.model._meta.concrete_fields if f.null}
+    # "=" on NOT NULL columns lets PostgreSQL hash-join; IS NOT DISTINCT FROM
+    # (needed where NULLs must match) would force a nested loop.
+    on = sql.SQL(" AND ").join(
+        sql.SQL("t.{c} IS NOT DISTINCT FROM s.{c}" if c in nullable else "t.{c} = s.{c}").format(
+            c=sql.Identifier(c)
+        )
+        for c in match
     )
-    incoming = sql.SQL(", ").join(
-        sql.SQL("EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in others
+    cursor.execute(
+        sql.SQL(
+            "SELECT s.{row}, min(t.batch_id) FROM {stage} s JOIN {target} t ON {on}{in_range} "
+            "GROUP BY s.{row} ORDER BY s.{row} LIMIT %s"
+        ).format(
+            row=sql.Identifier(ROW),
+            stage=sql.Identifier(staging.name),
+            target=sql.Identifier(staging.target),
+            on=on,
+            in_range=in_range,
+        ),
+        [MAX_REPORTED],
     )
+    return [
+        Problem(file, row, match[0], "", f"already loaded (batch {batch or 'entered by hand'})")
+        for row, batch in cursor.fetchall()
+    ]
+
+
+def out_of_scope_problems(cursor, staging: Staging, scope: dict, file: str) -> list[Problem]:
+    """For a replace of a date range: rows outside the range."""
+    if "from" not in scope:
+        return []
+    date = staging.spec.model._meta.get_field(staging.spec.date_field).column
+    cursor.execute(
+        sql.SQL(
+            "SELECT {row}, {d}::text FROM {stage} WHERE {d} NOT BETWEEN %s AND %s ORDER BY {row}"
+        ).format(
+            row=sql.Identifier(ROW), d=sql.Identifier(date), stage=sql.Identifier(staging.name)
+        ),
+        [scope["from"], scope["to"]],
+    )
+    reason = f"outside the replaced range {scope['from']} to {scope['to']}"
+    return [Problem(file, row, date, value, reason) for row, value in cursor.fetchall()]
+
+
+def drop_rows(cursor, staging: Staging, rows: set[int]) -> None:
+    cursor.execute(
+        sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(
+            sql.Identifier(staging.name), sql.Identifier(ROW)
+        ),
+        [sorted(rows)],
+    )
+
+
+def staged_count(cursor, staging: Staging) -> int:
+    cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(staging.name)))
+    return cursor.fetchone()[0]
+
+
+# --- Writing into the real table -----------------------------------------
+
+
+def _key_json(alias: str, key: list[str]) -> sql.Composed:
+    return sql.SQL("jsonb_build_object({})").format(
+        sql.SQL(", ").join(
+            sql.SQL("{}, {}.{}").format(sql.Literal(k), sql.Identifier(alias), sql.Identifier(k))
+            for k in key
+        )
+    )
+
+
+def append(cursor, staging: Staging, batch: Batch) -> None:
+    cols = ident(*staging.columns)
+    cursor.execute(
+        sql.SQL("INSERT INTO {target} ({cols}, batch_id) SELECT {cols}, %s FROM {stage}").format(
+            target=sql.Identifier(staging.target), stage=sql.Identifier(staging.name), cols=cols
+        ),
+        [batch.pk],
+    )
+    batch.rows_inserted = cursor.rowcount
+
+
+def upsert(cursor, staging: Staging, batch: Batch) -> None:
+    """Insert new rows, update changed ones by key; keep each changed row's
+    earlier state and each new row's key for a rollback."""
+    key, target, stage = staging.key, staging.target, staging.name
+    others = [c for c in staging.columns if c not in key]
+    t = sql.Identifier(target)
+    changed = sql.SQL("({}) IS DISTINCT FROM ({})").format(
+        sql.SQL(", ").join(sql.SQL("{}.{}").format(t, sql.Identifier(c)) for c in others),
+        sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in others),
+    )
+    if others:
+        on_conflict = sql.SQL("DO UPDATE SET {} WHERE {}").format(
+            sql.SQL(", ").join(
+                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in others
+            ),
+            changed,
+        )
+    else:
+        on_conflict = sql.SQL("DO NOTHING")
+    join = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key)
+    differs = (
+        sql.SQL("({}) IS DISTINCT FROM ({})").format(
+            sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in others),
+            sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in others),
+        )
+        if others
+        else sql.SQL("false")
+    )
+    cursor.execute(
+        sql.SQL(
+            "INSERT INTO etl_rowimage (batch_id, key, before) "
+            "SELECT %s, {key_json}, to_jsonb(t) FROM {target} t JOIN {stage} s ON {join} "
+            "WHERE {differs}"
+        ).format(
+            key_json=_key_json("t", key),
+            target=t,
+            stage=sql.Identifier(stage),
+            join=join,
+            differs=differs,
+        ),
+        [batch.pk],
+    )
+    cols = ident(*staging.columns)
     cursor.execute(
         sql.SQL(
             "WITH up AS (INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} "
-            "ON CONFLICT ({key}) DO UPDATE SET {assignments} "
-            "WHERE ({current}) IS DISTINCT FROM ({incoming}) "
-            "RETURNING (xmax = 0) AS inserted) "
+            "ON CONFLICT ({key}) {on_conflict} RETURNING {key}, (xmax = 0) AS inserted), "
+            "img AS (INSERT INTO etl_rowimage (batch_id, key, before) "
+            "SELECT %s, {key_json}, NULL FROM up WHERE inserted) "
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
         ).format(
-            target=sql.Identifier(target),
-            stage=sql.Identifier(stage),
+            target=t,
             cols=cols,
-            key=sql.SQL(", ").join(map(sql.Identifier, key)),
-            assignments=assignments,
-            current=current,
-            incoming=incoming,
-        )
-    )
-    return cursor.fetchone()
-
-
-def append(cursor, stage: str, target: str, columns: list[str], batch_id: int) -> int:
-    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-    cursor.execute(
-        sql.SQL("INSERT INTO {target} ({cols}, batch_id) SELECT {cols}, %s FROM {stage}").format(
-            target=sql.Identifier(target), stage=sql.Identifier(stage), cols=cols
+            stage=sql.Identifier(stage),
+            key=ident(*key),
+            on_conflict=on_conflict,
+            key_json=_key_json("up", key),
         ),
-        [batch_id],
+        [batch.pk],
     )
-    return cursor.rowcount
+    batch.rows_inserted, batch.rows_updated = cursor.fetchone()
 
 
-def load_frame(
-    frame: pd.DataFrame, spec: TableSpec, *, source_name: str, sha256: str, user=None
-) -> LoadResult:
-    """Load one validated frame in the spec's mode; record a Batch when the
-    load changes anything."""
-    target = spec.model._meta.db_table
-    columns = list(frame.columns)
-    result = LoadResult(spec.name, read=len(frame))
-    batch = Batch(
-        table=spec.name, source_name=source_name, sha256=sha256, mode=spec.mode, created_by=user
+def delete_scope(cursor, staging: Staging, batch: Batch, scope: dict) -> None:
+    """For a replace: remove the scope's rows, keeping each for a rollback.
+    A dimension keeps the rows the file still has (they are upserted)."""
+    target, key = staging.target, staging.key
+    spec = staging.spec
+    if "from" in scope:
+        date = spec.model._meta.get_field(spec.date_field).column
+        where = sql.SQL("{} BETWEEN %s AND %s").format(sql.Identifier(date))
+        params = [scope["from"], scope["to"]]
+    elif spec.is_fact:
+        where, params = sql.SQL("true"), []
+    else:
+        where = sql.SQL("NOT EXISTS (SELECT 1 FROM {stage} s WHERE {join})").format(
+            stage=sql.Identifier(staging.name),
+            join=sql.SQL(" AND ").join(
+                sql.SQL("s.{c} = {t}.{c}").format(c=sql.Identifier(c), t=sql.Identifier(target))
+                for c in key
+            ),
+        )
+        params = []
+    cursor.execute(
+        sql.SQL(
+            "WITH gone AS (DELETE FROM {target} WHERE {where} RETURNING *) "
+            "INSERT INTO etl_rowimage (batch_id, key, before) "
+            "SELECT %s, {key_json}, to_jsonb(gone) FROM gone"
+        ).format(target=sql.Identifier(target), where=where, key_json=_key_json("gone", key)),
+        [*params, batch.pk],
     )
-    with connection.cursor() as cursor:
-        stage = copy_to_staging(cursor, frame, target)
-        if spec.mode == "append":
-            batch.save()
-            result.inserted = append(cursor, stage, target, columns, batch.pk)
-        else:
-            key = [spec.model._meta.get_field(k).column for k in spec.key]
-            result.inserted, result.updated = upsert(cursor, stage, target, columns, key)
-    result.unchanged = result.read - result.inserted - result.updated
-    if result.inserted or result.updated:
-        batch.rows_read, batch.rows_inserted = result.read, result.inserted
-        batch.rows_updated, batch.rows_unchanged = result.updated, result.unchanged
-        batch.status, batch.finished_at = Batch.Status.DONE, timezone.now()
-        batch.save()
-    elif batch.pk:
-        batch.delete()  # an empty append file: nothing to record
-    return result
+    batch.rows_deleted = cursor.rowcount
+
+
+# --- Undoing a batch ------------------------------------------------------
+
+
+def roll_back(cursor, spec: TableSpec, batch: Batch) -> int:
+    """Remove what the batch added and put back what it changed or
+    deleted; return the number of rows removed."""
+    table = sql.Identifier(spec.model._meta.db_table)
+    key = [spec.model._meta.get_field(k).column for k in spec.key]
+    if spec.is_fact:
+        cursor.execute(sql.SQL("DELETE FROM {} WHERE batch_id = %s").format(table), [batch.pk])
+    else:
+        match = sql.SQL(" AND ").join(
+            sql.SQL("{t}.{c} = (i.key ->> {k})::{typ}").format(
+                t=table, c=sql.Identifier(c), k=sql.Literal(c), typ=sql.SQL(_sql_type(spec, c))
+            )
+            for c in key
+        )
+        cursor.execute(
+            sql.SQL(
+                "DELETE FROM {t} USING etl_rowimage i "
+                "WHERE i.batch_id = %s AND i.before IS NULL AND {match}"
+            ).format(t=table, match=match),
+            [batch.pk],
+        )
+    removed = cursor.rowcount
+    restore = sql.SQL(
+        "INSERT INTO {t} SELECT (jsonb_populate_record(NULL::{t}, before)).* "
+        "FROM etl_rowimage WHERE batch_id = %s AND before IS NOT NULL"
+    ).format(t=table)
+    if not spec.is_fact:
+        columns = [f.column for f in spec.model._meta.concrete_fields if f.column not in key]
+        restore += sql.SQL(" ON CONFLICT ({key}) DO UPDATE SET {sets}").format(
+            key=ident(*key),
+            sets=sql.SQL(", ").join(
+                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in columns
+            ),
+        )
+    cursor.execute(restore, [batch.pk])
+    return removed
+
+
+def _sql_type(spec: TableSpec, column: str) -> str:
+    from django.db import connection
+
+    f = next(f for f in spec.model._meta.concrete_fields if f.column == column)
+    return f.db_type(connection).split("(")[0] if f.db_type(connection) else "text"

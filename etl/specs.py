@@ -29,6 +29,11 @@ class TableSpec:
     # The same key may repeat in the file (a dimension taken from a fact
     # file, such as currencies from the rate list): keep its first row.
     distinct: bool = False
+    # Friendly headers a person would type -> the spec's column names.
+    # Case, spaces and dashes do not matter ("Unit Sales" = unit_sales).
+    aliases: dict[str, str] = field(default_factory=dict)
+    # The date field that scopes a replace by date range (fact tables).
+    date_field: str | None = None
 
     @property
     def model(self) -> type[models.Model]:
@@ -36,6 +41,16 @@ class TableSpec:
 
     def model_field(self, column: str) -> models.Field:
         return self.model._meta.get_field(self.columns[column])
+
+    def fields(self) -> list[models.Field]:
+        """The model fields this spec fills, in the model's order."""
+        names = set(self.columns.values())
+        return [f for f in self.model._meta.concrete_fields if f.name in names]
+
+    @property
+    def is_fact(self) -> bool:
+        """Fact rows carry their batch; dimension rows are keyed by id."""
+        return any(f.name == "batch" for f in self.model._meta.concrete_fields)
 
     def depends_on(self) -> set[type[models.Model]]:
         """Models whose rows must exist before this table loads."""

@@ -1,21 +1,28 @@
 """Sheet rows -> model-typed columns, with every problem reported.
 
 Plain functions over DataFrames: no database, so tests can feed them tiny
-frames. Types come from the model fields named in the table spec.
+frames. Types come from the model fields named in the table spec, and the
+range rules from the model's CHECK constraints (see ``rules``), so each
+rule is written once. All work is vectorised: no Python loop runs per row.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from django.db import models
 
+from etl import rules
 from etl.specs import TableSpec
 
 TRUE_WORDS = {"true", "t", "y", "yes", "1"}
 FALSE_WORDS = {"false", "f", "n", "no", "0"}
 # A spreadsheet user counts the header as row 1.
 FIRST_DATA_ROW = 2
+# Excel's day 0; serials above 2,958,465 are past 9999-12-31.
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_MAX_SERIAL = 2_958_465
 
 
 @dataclass(frozen=True)
@@ -38,92 +45,179 @@ class ValidationFailed(Exception):
         super().__init__(f"{len(problems)} problem(s), nothing loaded:\n{shown}{more}")
 
 
-def read_csv(path) -> pd.DataFrame:
-    """Every cell as text; an empty cell is missing."""
-    return pd.read_csv(
-        path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-    )
+@dataclass
+class ColumnMap:
+    """Which header of the file feeds which field."""
+
+    by_field: dict[str, str]  # model field name -> header in the file
+    file_column: dict[str, str]  # header in the file -> spec column name
+    unknown: list[str] = field(default_factory=list)
 
 
-def to_model_frame(
-    raw: pd.DataFrame, spec: TableSpec, *, file: str, calendar: dict[str, str]
-) -> pd.DataFrame:
-    """Columns renamed to database columns and values in the form COPY
-    reads; raises ValidationFailed listing every bad cell."""
-    problems: list[Problem] = []
-    missing = [c for c in spec.columns if c not in raw.columns]
+def normalise(header: str) -> str:
+    """'Unit Sales', 'unit-sales' and 'UNIT_SALES' are the same column."""
+    return re.sub(r"[\s\-]+", "_", str(header).strip()).casefold()
+
+
+def resolve_columns(headers: list[str], spec: TableSpec, *, file: str) -> ColumnMap:
+    """Match the file's headers to the spec's columns (canonical FoodMart
+    names or the spec's friendly aliases); fail on a missing required
+    column, list unknown ones (they are ignored)."""
+    canonical = {normalise(c): c for c in spec.columns}
+    canonical.update({normalise(a): c for a, c in spec.aliases.items()})
+    file_column, unknown = {}, []
+    for header in headers:
+        column = canonical.get(normalise(header))
+        if column is None or column in file_column.values():
+            unknown.append(header)
+        else:
+            file_column[header] = column
+    by_field: dict[str, str] = {}
+    for header, column in file_column.items():
+        by_field.setdefault(spec.columns[column], header)
+    missing = [
+        _columns_for(spec, f.name)
+        for f in spec.fields()
+        if f.name not in by_field and _required(f)
+    ]
     if missing:
         raise ValidationFailed(
             [Problem(file, 1, c, "", "required column is missing") for c in missing]
         )
-    out = {}
-    for column in spec.columns:
-        values = raw[column].str.strip()
+    return ColumnMap(by_field, file_column, unknown)
+
+
+def _columns_for(spec: TableSpec, field_name: str) -> str:
+    return " or ".join(c for c, f in spec.columns.items() if f == field_name)
+
+
+def _required(f: models.Field) -> bool:
+    return not f.null and not f.has_default() and not isinstance(f, models.BooleanField)
+
+
+def to_model_frame(
+    chunk: pd.DataFrame,
+    spec: TableSpec,
+    *,
+    file: str,
+    calendar: dict[str, str],
+    columns: ColumnMap,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The chunk's valid rows as database columns in the text form COPY
+    reads, and a Problem for every bad cell (whose rows are left out)."""
+    problems: list[Problem] = []
+    out, typed = {}, {}
+    for f in spec.fields():
+        header = columns.by_field.get(f.name)
+        if header is None:
+            continue
+        values = _as_text(chunk[header])
+        column = columns.file_column[header]
         for code in spec.null_codes.get(column, ()):
             values = values.mask(values == code)
-        field = spec.model_field(column)
-        converted, bad = _convert(values, field, column in spec.calendar_columns, calendar)
-        problems += _problems(file, column, values, bad, _reason(field, column, spec))
-        required = converted.isna() & ~bad & ~field.null
-        problems += _problems(file, column, values, required, "a value is required")
-        out[field.column] = converted
-    if problems:
-        problems.sort(key=lambda p: (p.row, p.column))
-        raise ValidationFailed(problems)
-    frame = pd.DataFrame(out)
-    if spec.distinct:
-        key_columns = [spec.model._meta.get_field(k).column for k in spec.key]
-        frame = frame.drop_duplicates(subset=key_columns, keep="first")
-    return frame
+        converted, number, bad = _convert(values, f, column in spec.calendar_columns, calendar)
+        problems += _problems(file, header, values, bad, _reason(f, column, spec))
+        required = converted.isna() & ~bad & _required(f)
+        problems += _problems(file, header, values, required, "a value is required")
+        out[f.column], typed[f.name] = converted, number
+    frame = pd.DataFrame(out, index=chunk.index)
+    for constraint, broken, names in rules.violations(frame, spec.model, typed):
+        header = columns.by_field.get(names[0], names[0])
+        values = chunk[header] if header in chunk else pd.Series("", index=chunk.index)
+        reason = str(constraint.violation_error_message or constraint.name)
+        reason = reason.replace('"%(name)s"', constraint.name)
+        problems += _problems(file, header, _as_text(values), broken, reason)
+    bad_rows = {p.row - FIRST_DATA_ROW for p in problems}
+    return frame.drop(index=list(bad_rows)), problems
 
 
-def _convert(values: pd.Series, field, is_calendar: bool, calendar: dict[str, str]):
-    """(converted values, mask of cells that did not convert)."""
+def _as_text(values: pd.Series) -> pd.Series:
+    """CSV cells are text already; XLSX cells may be numbers, booleans or
+    dates, turned into the text a CSV export of the sheet would hold."""
+    if values.dtype != object or values.map(type).eq(str).all():
+        return values.str.strip() if values.dtype == object else values.astype(str)
+
+    def text(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if hasattr(v, "isoformat"):
+            return v.isoformat()
+        return str(v).strip()
+
+    return values.map(text).astype(object)
+
+
+def _convert(values: pd.Series, f, is_calendar: bool, calendar: dict[str, str]):
+    """(COPY text, typed values for the rules, mask of cells that did not
+    convert)."""
     present = values.notna()
     if is_calendar:
         converted = values.map(calendar)
-    elif isinstance(field, models.DateField):
-        parsed = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        converted = parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
-    elif isinstance(field, models.BooleanField):
+        typed = pd.to_datetime(converted, format="%Y-%m-%d")
+    elif isinstance(f, models.DateField):
+        typed = parse_dates(values)
+        converted = typed.dt.strftime("%Y-%m-%d").astype(object).where(typed.notna(), None)
+    elif isinstance(f, models.BooleanField):
         lowered = values.str.lower()
-        converted = lowered.map(
+        typed = converted = lowered.map(
             lambda v: True if v in TRUE_WORDS else False if v in FALSE_WORDS else None
         )
-    elif _is_integer(field):
+    elif _is_integer(f):
         numbers = pd.to_numeric(values, errors="coerce")
-        whole = numbers.notna() & (np.floor(numbers) == numbers)
-        converted = numbers.where(whole).astype("Int64")
-    elif isinstance(field, models.DecimalField):
-        numbers = pd.to_numeric(values, errors="coerce")
+        whole = numbers.notna() & (np.floor(numbers) == numbers) & (numbers.abs() < 2**63)
+        typed = numbers.where(whole)
+        converted = typed.astype("Int64")
+    elif isinstance(f, models.DecimalField):
+        cleaned = values.str.replace(r"[$,\s]", "", regex=True)
+        typed = pd.to_numeric(cleaned, errors="coerce")
+        fits = typed.abs() < 10 ** (f.max_digits - f.decimal_places)
+        typed = typed.where(fits)
         # Keep the text: COPY reads it exactly, a float would not.
-        converted = values.where(numbers.notna())
+        converted = cleaned.where(typed.notna())
     else:
-        too_long = values.str.len() > (field.max_length or np.inf)
-        converted = values.where(~too_long)
-    return converted, present & pd.Series(converted, index=values.index).isna()
+        too_long = values.str.len() > (f.max_length or np.inf)
+        typed = converted = values.where(~too_long)
+    return converted, typed, present & pd.Series(converted, index=values.index).isna()
 
 
-def _is_integer(field) -> bool:
-    target = field.target_field if field.is_relation else field
+def parse_dates(values: pd.Series) -> pd.Series:
+    """ISO dates, FoodMart's Java timestamps ('1997-01-01 00:00:00.0'), US
+    dates (01/31/1997) and Excel serial numbers; NaT for anything else,
+    including dates that do not exist (1997-02-30)."""
+    iso = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    us = pd.to_datetime(values, format="%m/%d/%Y", errors="coerce")
+    serial = pd.to_numeric(values, errors="coerce")
+    serial = serial.where((serial >= 1) & (serial <= EXCEL_MAX_SERIAL) & (serial % 1 == 0))
+    excel = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+    return iso.fillna(us).fillna(excel)
+
+
+def _is_integer(f) -> bool:
+    target = f.target_field if f.is_relation else f
     return isinstance(target, models.IntegerField)
 
 
-def _reason(field, column: str, spec: TableSpec) -> str:
+def _reason(f, column: str, spec: TableSpec) -> str:
     if column in spec.calendar_columns:
         return "unknown time_id: not in the calendar"
-    if isinstance(field, models.DateField):
-        return "not a date (expected YYYY-MM-DD)"
-    if isinstance(field, models.BooleanField):
+    if isinstance(f, models.DateField):
+        return "not a date (expected YYYY-MM-DD, MM/DD/YYYY or an Excel date)"
+    if isinstance(f, models.BooleanField):
         return "not a yes/no value (true/false, Y/N)"
-    if _is_integer(field):
+    if _is_integer(f):
         return "not a whole number"
-    if isinstance(field, models.DecimalField):
-        return "not a number"
-    return f"longer than {field.max_length} characters"
+    if isinstance(f, models.DecimalField):
+        limit = 10 ** (f.max_digits - f.decimal_places)
+        return f"not a number below {limit:,}"
+    return f"longer than {f.max_length} characters"
 
 
 def _problems(file, column, values, mask, reason) -> list[Problem]:
+    mask = pd.Series(mask, index=values.index).fillna(False).astype(bool)
     return [
         Problem(file, int(i) + FIRST_DATA_ROW, column, "" if pd.isna(v) else str(v), reason)
         for i, v in values[mask].items()

@@ -23,6 +23,7 @@ register(
         name="store",
         model_label="inventory.Store",
         files=("store.csv",),
+        aliases={"Store": "store_id", "Region": "region_id", "Name": "store_name"},
         columns={
             "store_id": "id",
             "region_id": "region",
@@ -134,6 +135,7 @@ register(
         name="product",
         model_label="inventory.Product",
         files=("product.csv",),
+        aliases={"Product": "product_id", "Brand": "brand_name", "Name": "product_name"},
         columns={
             "product_id": "id",
             "product_class_id": "product_class",
@@ -162,6 +164,7 @@ register(
         columns={
             "product_id": "product",
             "time_id": "delivery_date",
+            "delivery_date": "delivery_date",
             "warehouse_id": "warehouse",
             "store_id": "store",
             **same(
@@ -174,5 +177,16 @@ register(
             ),
         },
         calendar_columns=frozenset({"time_id"}),
+        date_field="delivery_date",
+        aliases={
+            "Store": "store_id",
+            "Product": "product_id",
+            "Warehouse": "warehouse_id",
+            "Date": "delivery_date",
+            "Ordered": "units_ordered",
+            "Shipped": "units_shipped",
+            "Supply days": "supply_time",
+            "Invoice": "store_invoice",
+        },
     ),
 )

@@ -22,6 +22,13 @@ register(
         name="employee",
         model_label="people.Employee",
         files=("employee.csv",),
+        aliases={
+            "Employee": "employee_id",
+            "Position": "position_id",
+            "Store": "store_id",
+            "Department": "department_id",
+            "Supervisor": "supervisor_id",
+        },
         # position_title and management_role repeat the position's: not kept.
         columns={
             "employee_id": "id",
@@ -56,6 +63,15 @@ register(
             **same(
                 "pay_date", "salary_paid", "overtime_paid", "vacation_accrued", "vacation_used"
             ),
+        },
+        date_field="pay_date",
+        aliases={
+            "Employee": "employee_id",
+            "Department": "department_id",
+            "Currency": "currency_id",
+            "Date": "pay_date",
+            "Salary": "salary_paid",
+            "Overtime": "overtime_paid",
         },
     ),
 )

@@ -7,6 +7,13 @@ register(
         name="promotion",
         model_label="sales.Promotion",
         files=("promotion.csv",),
+        aliases={
+            "Promotion": "promotion_id",
+            "Name": "promotion_name",
+            "Media": "media_type",
+            "Start": "start_date",
+            "End": "end_date",
+        },
         columns={
             "promotion_id": "id",
             **same(
@@ -23,6 +30,15 @@ register(
         name="customer",
         model_label="sales.Customer",
         files=("customer.csv",),
+        aliases={
+            "Customer": "customer_id",
+            "Account": "account_num",
+            "Last name": "lname",
+            "First name": "fname",
+            "Region": "customer_region_id",
+            "Birth date": "birthdate",
+            "Income": "yearly_income",
+        },
         columns={
             "customer_id": "id",
             "customer_region_id": "customer_region",
@@ -65,12 +81,24 @@ register(
         columns={
             "product_id": "product",
             "time_id": "sale_date",
+            "sale_date": "sale_date",
             "customer_id": "customer",
             "promotion_id": "promotion",
             "store_id": "store",
             **same("store_sales", "store_cost", "unit_sales"),
         },
         calendar_columns=frozenset({"time_id"}),
+        date_field="sale_date",
+        aliases={
+            "Store": "store_id",
+            "Product": "product_id",
+            "Customer": "customer_id",
+            "Promotion": "promotion_id",
+            "Date": "sale_date",
+            "Units": "unit_sales",
+            "Sales": "store_sales",
+            "Cost": "store_cost",
+        },
     ),
     TableSpec(
         name="account",
@@ -105,6 +133,15 @@ register(
             "category_id": "category",
             "currency_id": "currency",
             **same("exp_date", "amount"),
+        },
+        date_field="exp_date",
+        aliases={
+            "Store": "store_id",
+            "Account": "account_id",
+            "Category": "category_id",
+            "Currency": "currency_id",
+            "Date": "exp_date",
+            "Amount": "amount",
         },
     ),
 )

@@ -11,7 +11,7 @@ from django.db.models import Count, Sum
 
 from etl.foodmart import load_directory
 from etl.models import Batch
-from etl.transform import ValidationFailed
+from etl.pipeline import LoadFailed
 from inventory.models import (
     CalendarDay,
     Currency,
@@ -194,7 +194,7 @@ def test_a_bad_cell_is_reported_and_nothing_is_loaded(foodmart_dir, tmp_path):
     )
     path.write_text("\n".join(lines) + "\n")
     before = snapshot()
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(LoadFailed) as caught:
         load_directory(tmp_path / "fm")
     [problem] = caught.value.problems
     assert (problem.file, problem.row, problem.column, problem.value) == (
@@ -216,12 +216,12 @@ def test_a_fact_file_with_an_unknown_day_loads_nothing(foodmart_dir, tmp_path):
         "337,99999,6280,0,2,1.5000,0.5100,2.0000\n"
     )
     before = snapshot()
-    with pytest.raises(ValidationFailed, match="row 3, column time_id = '99999'"):
+    with pytest.raises(LoadFailed, match="row 3, column time_id = '99999'"):
         load_directory(tmp_path / "fm")
     assert snapshot() == before
 
 
-def test_a_row_the_database_refuses_loads_nothing(foodmart_dir, tmp_path):
+def test_a_row_breaking_a_rule_loads_nothing(foodmart_dir, tmp_path):
     shutil.copytree(foodmart_dir, tmp_path / "fm")
     extra = tmp_path / "fm" / "inventory_fact_1999.csv"
     extra.write_text(
@@ -230,7 +230,7 @@ def test_a_row_the_database_refuses_loads_nothing(foodmart_dir, tmp_path):
         "350,369,2,2,42,43,23.9610,11.7409,6,13.7369\n"
     )
     before = snapshot()
-    with pytest.raises(CommandError, match="delivery_shipped_not_above_ordered"):
+    with pytest.raises(CommandError, match="Units shipped cannot exceed units ordered"):
         call_command("load_foodmart", str(tmp_path / "fm"))
     assert snapshot() == before
 

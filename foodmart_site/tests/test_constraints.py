@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
-from etl.models import Batch
+from etl.models import Batch, RowImage
 from inventory.models import Delivery, Store
 from people.models import StoreAccess, User
 from sales.models import Promotion
@@ -55,7 +55,11 @@ def accounts(db):
     b = User.objects.create(username="bob")
     StoreAccess.objects.create(user=a, store_id=6)
     StoreAccess.objects.create(user=b, store_id=7)
-    Batch.objects.create(table="t", source_name="x", sha256="a", mode="append", status="done")
+    batch = Batch.objects.create(
+        table="t", source_name="x", sha256="a", mode="append", status="done"
+    )
+    RowImage.objects.create(batch=batch, key={"id": 1}, before=None)
+    RowImage.objects.create(batch=batch, key={"id": 2}, before={"id": 2})
 
 
 # Check and multi-column unique constraints: name -> (model, bad values).
@@ -136,6 +140,7 @@ BAD_VALUES = {
     "expense_amount_not_negative": {"amount": -1},
     "batch_file_appended_once": "covered by test_a_file_is_appended_once_per_table",
     "batch_counts_not_negative": {"rows_read": -1},
+    "batch_mode_known": {"mode": "merge"},
 }
 
 

@@ -3,10 +3,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
 
 from etl.foodmart import load_directory
-from etl.transform import ValidationFailed
+from etl.pipeline import LoadFailed
 
 ROW = "{:<24} {:<16} {:>8} {:>8} {:>8} {:>9}  {}"
 
@@ -27,10 +26,8 @@ class Command(BaseCommand):
         self.stdout.write(header)
         try:
             results = load_directory(Path(directory), report=self.report)
-        except (FileNotFoundError, ValidationFailed) as exc:
+        except (FileNotFoundError, LoadFailed) as exc:
             raise CommandError(str(exc)) from exc
-        except DatabaseError as exc:
-            raise CommandError(f"The database refused the load, nothing was kept: {exc}") from exc
         totals = [
             sum(getattr(r, f) for r in results)
             for f in ("read", "inserted", "updated", "unchanged")
@@ -39,7 +36,7 @@ class Command(BaseCommand):
         elapsed = f"{time.perf_counter() - started:.1f}s"
         self.stdout.write(ROW.format("total", "", *totals, elapsed))
 
-    def report(self, name, result, seconds):
+    def report(self, result, seconds):
         note = "  (file already loaded)" if result.skipped_file else ""
         counts = (result.read, result.inserted, result.updated, result.unchanged)
-        self.stdout.write(ROW.format(name, result.table, *counts, f"{seconds:.2f}s{note}"))
+        self.stdout.write(ROW.format(result.file, result.table, *counts, f"{seconds:.2f}s{note}"))

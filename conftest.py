@@ -3,6 +3,7 @@ session, through the real load path, into the real PostgreSQL test
 database; tests then run in transactions that roll back."""
 
 import io
+import os
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,14 @@ from django.core.management import call_command
 from people.services import create_demo_users
 
 DEMO_PASSWORD = "demo-pass-for-tests"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One test database per pytest process, so that two runs on the same
+    server (a developer's and CI's, or two checkouts) never collide."""
+    for db in settings.DATABASES.values():
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")

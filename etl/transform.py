@@ -133,9 +133,14 @@ def to_model_frame(
 
 def _as_text(values: pd.Series) -> pd.Series:
     """CSV cells are text already; XLSX cells may be numbers, booleans or
-    dates, turned into the text a CSV export of the sheet would hold."""
-    if values.dtype != object or values.map(type).eq(str).all():
-        return values.str.strip() if values.dtype == object else values.astype(str)
+    dates, turned into the text a CSV export of the sheet would hold.
+    Spaces around a value are not part of it."""
+    is_text = isinstance(values.dtype, pd.StringDtype)  # pandas 3 reads CSV as str
+    if is_text or (values.dtype == object and values.map(type).eq(str).all()):
+        stripped = values.str.strip()
+        return stripped.mask(stripped == "")
+    if values.dtype != object:
+        return values.astype(str)
 
     def text(v):
         if v is None or (isinstance(v, float) and np.isnan(v)):
@@ -153,7 +158,8 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 def _convert(values: pd.Series, f, is_calendar: bool, calendar: dict[str, str]):
     """(COPY text, typed values for the rules, mask of cells that did not
-    convert)."""
+    convert). The common, clean case takes the fast path; only cells that
+    fail it get the slower, more forgiving parsers."""
     present = values.notna()
     if is_calendar:
         converted = values.map(calendar)
@@ -167,33 +173,71 @@ def _convert(values: pd.Series, f, is_calendar: bool, calendar: dict[str, str]):
             lambda v: True if v in TRUE_WORDS else False if v in FALSE_WORDS else None
         )
     elif _is_integer(f):
-        numbers = pd.to_numeric(values, errors="coerce")
-        whole = numbers.notna() & (np.floor(numbers) == numbers) & (numbers.abs() < 2**63)
+        numbers = _numbers(values)
+        whole = (np.floor(numbers) == numbers) & (numbers.abs() < 2**63)
         typed = numbers.where(whole)
-        converted = typed.astype("Int64")
+        # Text such as "42" goes to COPY as it is; "42.0" is rewritten.
+        if (whole | numbers.isna()).all() and not (numbers % 1).any():
+            converted = values.where(typed.notna())
+        else:
+            converted = typed.astype("Int64").astype(object).where(typed.notna())
     elif isinstance(f, models.DecimalField):
-        cleaned = values.str.replace(r"[$,\s]", "", regex=True)
-        typed = pd.to_numeric(cleaned, errors="coerce")
+        typed, text = _money(values)
         fits = typed.abs() < 10 ** (f.max_digits - f.decimal_places)
         typed = typed.where(fits)
         # Keep the text: COPY reads it exactly, a float would not.
-        converted = cleaned.where(typed.notna())
+        converted = text.where(typed.notna())
     else:
         too_long = values.str.len() > (f.max_length or np.inf)
         typed = converted = values.where(~too_long)
     return converted, typed, present & pd.Series(converted, index=values.index).isna()
 
 
+def _numbers(values: pd.Series) -> pd.Series:
+    """Numbers from text, NaN where a cell is not one. A clean column (the
+    usual case) converts in one cast, ~3x faster than to_numeric."""
+    try:
+        return values.astype("float64")
+    except (ValueError, TypeError):
+        return pd.to_numeric(values, errors="coerce")
+
+
+def _money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(numbers, text for COPY); money as people type it, "$1,234.50",
+    reads as 1234.50. Only cells that are not plain numbers are cleaned."""
+    numbers = _numbers(values)
+    retry = numbers.isna() & values.notna()
+    if not retry.any():
+        return numbers, values
+    cleaned = _without_thousands_commas(values[retry].str.replace(r"[$\s]", "", regex=True))
+    numbers[retry] = pd.to_numeric(cleaned, errors="coerce")
+    text = values.copy()
+    text[retry] = cleaned
+    return numbers, text
+
+
+def _without_thousands_commas(values: pd.Series) -> pd.Series:
+    """'1,620.50' -> '1620.50'. Other commas stay, so that the value is not
+    a number: '1,62' (a decimal comma) must not become 162."""
+    grouped = values.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+    grouped = grouped.fillna(False).astype(bool)
+    return values.mask(grouped, values.str.replace(",", "", regex=False))
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
     """ISO dates, FoodMart's Java timestamps ('1997-01-01 00:00:00.0'), US
     dates (01/31/1997) and Excel serial numbers; NaT for anything else,
     including dates that do not exist (1997-02-30)."""
-    iso = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    us = pd.to_datetime(values, format="%m/%d/%Y", errors="coerce")
-    serial = pd.to_numeric(values, errors="coerce")
-    serial = serial.where((serial >= 1) & (serial <= EXCEL_MAX_SERIAL) & (serial % 1 == 0))
-    excel = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
-    return iso.fillna(us).fillna(excel)
+    dates = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    retry = dates.isna() & values.notna()
+    if retry.any():
+        rest = values[retry]
+        us = pd.to_datetime(rest, format="%m/%d/%Y", errors="coerce")
+        serial = pd.to_numeric(rest, errors="coerce")
+        serial = serial.where((serial >= 1) & (serial <= EXCEL_MAX_SERIAL) & (serial % 1 == 0))
+        excel = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+        dates[retry] = us.fillna(excel)
+    return dates
 
 
 def _is_integer(f) -> bool:

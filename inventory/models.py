@@ -283,10 +283,11 @@ class Delivery(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+    # The (key, date) indexes below serve these keys too.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
     delivery_date = models.DateField()
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, db_index=False)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, db_index=False)
     units_ordered = models.IntegerField()
     units_shipped = models.IntegerField()
     warehouse_sales = models.DecimalField(**MONEY)

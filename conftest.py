@@ -8,6 +8,8 @@ import os
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.test.utils import setup_databases, teardown_databases
 
 from people.services import create_demo_users
 
@@ -25,8 +27,26 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        created = ensure_test_database()
         call_command("load_foodmart", str(settings.FOODMART_DATA_DIR), stdout=io.StringIO())
         create_demo_users(password=DEMO_PASSWORD)
+    yield
+    if created:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
+
+
+def ensure_test_database():
+    """pytest-django creates the test database only when a selected test
+    asks for ``db`` (or a django_db mark); the tests that reach it from
+    another process (runserver, a Jupyter kernel) ask for django_db_setup
+    alone and, run by themselves, would load into and run on the real
+    database. Create it here then; return what teardown_databases needs."""
+    if connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]:
+        return None
+    return setup_databases(
+        verbosity=0, interactive=False, aliases={DEFAULT_DB_ALIAS}, serialized_aliases=set()
+    )
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,13 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
 from conftest import DEMO_PASSWORD
+from foodmart_site.tests.utils import url_of_test_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,16 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def url_of_test_database() -> str:
-    """A DATABASE_URL for the database this test session uses."""
-    connection.ensure_connection()
-    info = connection.connection.info
-    auth = quote(info.user) + (":" + quote(info.password) if info.password else "")
-    if info.host.startswith("/"):  # a Unix socket directory
-        return f"postgresql://{auth}@/{info.dbname}?host={quote(info.host)}&port={info.port}"
-    return f"postgresql://{auth}@{info.host}:{info.port}/{info.dbname}"
 
 
 def free_port() -> int:

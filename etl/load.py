@@ -147,15 +147,24 @@ def duplicate_problems(cursor, staging: Staging, file: str) -> list[Problem]:
     problems = []
     for key in keys:
         what = "key (" + ", ".join(key) + ")" if key != staging.columns else "values"
+        # Hash the groups (cheaper than sorting the whole file), then find
+        # the rows of the few groups that repeat.
+        on = sql.SQL(" AND ").join(
+            sql.SQL("s.{c} IS NOT DISTINCT FROM d.{c}").format(c=sql.Identifier(c)) for c in key
+        )
         cursor.execute(
             sql.SQL(
-                "SELECT {row}, first FROM (SELECT {row}, min({row}) OVER (PARTITION BY {key}) "
-                "AS first FROM {stage}) d WHERE {row} <> first ORDER BY {row} LIMIT %s"
-            ).format(row=sql.Identifier(ROW), key=ident(*key), stage=sql.Identifier(staging.name)),
+                "SELECT s.{row}, d.first FROM {stage} s JOIN (SELECT {key}, min({row}) AS first "
+                "FROM {stage} GROUP BY {key} HAVING count(*) > 1) d ON {on} "
+                "WHERE s.{row} <> d.first ORDER BY s.{row} LIMIT %s"
+            ).format(
+                row=sql.Identifier(ROW), key=ident(*key), stage=sql.Identifier(staging.name), on=on
+            ),
             [MAX_REPORTED],
         )
+        column = key[0] if key != staging.columns else "(all columns)"
         problems += [
-            Problem(file, row, key[0], "", f"repeats the {what} of row {first}")
+            Problem(file, row, column, "", f"repeats the {what} of row {first}")
             for row, first in cursor.fetchall()
         ]
     return problems
@@ -197,8 +206,9 @@ def already_loaded_problems(cursor, staging: Staging, file: str) -> list[Problem
         ),
         [MAX_REPORTED],
     )
+    column = match[0] if keys else "(all columns)"
     return [
-        Problem(file, row, match[0], "", f"already loaded (batch {batch or 'entered by hand'})")
+        Problem(file, row, column, "", f"already loaded (batch {batch or 'entered by hand'})")
         for row, batch in cursor.fetchall()
     ]
 

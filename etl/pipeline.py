@@ -173,6 +173,10 @@ def _load(source, spec, batch, *, name, dry_run, progress) -> None:
     warnings: list[str] = []
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Memory for this load's sorts, hashes and index builds (the
+        # defaults, 4 MB and 64 MB, make a million-row load spill to disk).
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         staging, columns = None, None
         for chunk in _chunks(source):
             if columns is None:

@@ -75,12 +75,16 @@ def register(*specs: TableSpec) -> None:
         _registry[spec.name] = spec
 
 
+class UnknownTable(LookupError):
+    pass
+
+
 def get_spec(name: str) -> TableSpec:
     try:
         return _registry[name]
     except KeyError:
         known = ", ".join(sorted(_registry))
-        raise KeyError(f"No table spec named {name!r}; known: {known}") from None
+        raise UnknownTable(f"No table named {name!r}; known tables: {known}.") from None
 
 
 def specs_in_load_order() -> list[TableSpec]:

@@ -89,7 +89,7 @@ class Command(BaseCommand):
                 if exc.problems:
                     self.stderr.write(f"report: {path}.errors.csv")
                 return False
-            except (ExtractError, ValueError, KeyError) as exc:
+            except (ExtractError, ValueError, LookupError) as exc:
                 self.stderr.write(self.style.ERROR(f"{path.name}: {exc}"))
                 return False
         prefix = "dry run, nothing written: " if options["dry_run"] else ""

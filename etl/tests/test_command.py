@@ -1,0 +1,125 @@
+"""manage.py etl: load, batches, rollback and watch, on real files."""
+
+import os
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+
+from etl.models import Batch
+from etl.pipeline import table_for
+from sales.models import SaleLine
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "product_id,sale_date,customer_id,promotion_id,store_id,store_sales,store_cost,unit_sales\n"
+)
+
+
+def sales_file(path, *lines):
+    path.write_text(HEADER + "".join(line + "\n" for line in lines))
+    return path
+
+
+@pytest.mark.parametrize(
+    "name,table",
+    [
+        ("sales_fact_1997.csv", "sales_fact"),
+        ("sales_fact_1998_03.csv", "sales_fact"),
+        ("inventory_fact_1998.xlsx", "inventory_fact"),
+        ("Store.CSV", "store"),
+        ("expense_fact.csv", "expense_fact"),
+    ],
+)
+def test_table_comes_from_the_file_name(name, table):
+    assert table_for(name) == table
+
+
+def test_load_prints_a_summary_and_rollback_undoes_it(tmp_path, capsys):
+    path = sales_file(
+        tmp_path / "sales_fact_1998_02.csv",
+        "1,1998-02-03,3,0,6,2.5000,1.0000,1",
+        "2,1998-02-04,3,0,6,3.5000,1.5000,2",
+    )
+    before = SaleLine.objects.count()
+    call_command("etl", "load", str(path))
+    out = capsys.readouterr().out
+    batch = Batch.objects.get(source_name=path.name)
+    assert f"batch {batch.pk} done" in out and "inserted 2" in out
+    assert batch.started_by == "command" and batch.rows_inserted == 2
+    assert SaleLine.objects.filter(batch=batch).aggregate(s=Sum("store_sales"))["s"] == 6
+
+    call_command("etl", "batches", "--limit", "3")
+    assert path.name in capsys.readouterr().out
+
+    call_command("etl", "rollback", str(batch.pk))
+    assert "2 row(s) removed" in capsys.readouterr().out
+    assert SaleLine.objects.count() == before
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.ROLLED_BACK
+
+
+def test_load_exits_non_zero_and_loads_nothing_when_a_row_is_bad(tmp_path, capsys):
+    path = sales_file(
+        tmp_path / "sales_fact_1998_02.csv",
+        "1,1998-02-03,3,0,6,2.5000,1.0000,1",
+        "1,1998-02-03,3,0,999,2.5000,1.0000,1",
+    )
+    before = SaleLine.objects.count()
+    with pytest.raises(CommandError, match="1 of 1 file"):
+        call_command("etl", "load", str(path))
+    err = capsys.readouterr().err
+    assert "row 3, column store_id = '999': unknown store" in err
+    assert (tmp_path / "sales_fact_1998_02.csv.errors.csv").exists()
+    assert SaleLine.objects.count() == before
+    assert Batch.objects.get(source_name=path.name).status == Batch.Status.FAILED
+
+
+def test_dry_run_validates_and_writes_nothing(tmp_path, capsys):
+    path = sales_file(tmp_path / "sales_fact_1998_05.csv", "1,1998-02-03,3,0,6,2.5000,1.0000,1")
+    batches = Batch.objects.count()
+    call_command("etl", "load", str(path), "--dry-run")
+    assert "dry run, nothing written" in capsys.readouterr().out
+    assert Batch.objects.count() == batches
+    assert not SaleLine.objects.filter(sale_date="1998-02-03").exists()
+
+
+def test_keep_valid_loads_the_good_rows_and_reports_the_rest(tmp_path, capsys):
+    path = sales_file(
+        tmp_path / "sales_fact_1998_05.csv",
+        "1,1998-02-03,3,0,6,2.5000,1.0000,1",
+        "1,1998-02-31,3,0,6,2.5000,1.0000,1",
+    )
+    with pytest.raises(CommandError):  # exit status says: not all loaded
+        call_command("etl", "load", str(path), "--keep-valid")
+    batch = Batch.objects.get(source_name=path.name)
+    assert (batch.status, batch.rows_inserted, batch.rows_rejected) == ("done", 1, 1)
+    report = (tmp_path / "sales_fact_1998_05.csv.errors.csv").read_text()
+    assert "1998-02-31" in report and "not a date" in report
+
+
+def test_watch_loads_dropped_files_and_sorts_them(tmp_path, capsys):
+    good = sales_file(tmp_path / "sales_fact_1998_06.csv", "1,1998-02-03,3,0,6,2.5000,1.0000,1")
+    bad = sales_file(tmp_path / "sales_fact_1998_07.csv", "1,1998-02-03,3,0,6,-2.5000,1.0000,1")
+    old = time.time() - 60  # files still being written are left alone
+    for path in (good, bad):
+        os.utime(path, (old, old))
+    call_command("etl", "watch", str(tmp_path), "--once")
+    assert (tmp_path / "done" / "sales_fact_1998_06.csv").exists()
+    assert (tmp_path / "failed" / "sales_fact_1998_07.csv").exists()
+    assert (tmp_path / "failed" / "sales_fact_1998_07.csv.errors.csv").exists()
+    assert Batch.objects.get(source_name="sales_fact_1998_06.csv").started_by == "watch"
+
+
+def test_rollback_of_an_unknown_batch_is_a_clear_error():
+    with pytest.raises(CommandError, match="No batch 987654"):
+        call_command("etl", "rollback", "987654")
+
+
+def test_an_unknown_table_is_named_with_the_known_ones(tmp_path, capsys):
+    path = sales_file(tmp_path / "sales_facts.csv", "1,1998-02-03,3,0,6,2.5000,1.0000,1")
+    with pytest.raises(CommandError):
+        call_command("etl", "load", str(path))
+    assert "No table named 'sales_facts'; known tables:" in capsys.readouterr().err

@@ -13,6 +13,11 @@ from etl.models import Batch
 from etl.pipeline import AlreadyLoaded, LoadFailed, rollback, run
 
 
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+
+
 class Command(BaseCommand):
     help = (
         "Load spreadsheets through the ETL pipeline, list batches, roll one back, watch a folder."
@@ -92,8 +97,15 @@ class Command(BaseCommand):
             except (ExtractError, ValueError, LookupError) as exc:
                 self.stderr.write(self.style.ERROR(f"{path.name}: {exc}"))
                 return False
-        prefix = "dry run, nothing written: " if options["dry_run"] else ""
-        self.stdout.write(prefix + batch.summary())
+        if options["dry_run"]:
+            valid = batch.rows_read - batch.rows_rejected
+            self.stdout.write(
+                f"dry run, nothing written: {batch.source_name} -> {batch.table} "
+                f"({batch.mode}): read {batch.rows_read}, valid {valid}, "
+                f"rejected {batch.rows_rejected}"
+            )
+        else:
+            self.stdout.write(batch.summary())
         if batch.warnings:
             self.stdout.write(f"  warning: {batch.warnings}")
         if batch.rows_rejected:
@@ -101,35 +113,32 @@ class Command(BaseCommand):
         return not batch.rows_rejected
 
     def _progress(self, path: Path):
+        """A progress bar on a terminal (rows, against the file's line
+        count); silent when the output is not a terminal."""
         from tqdm import tqdm
 
-        size = path.stat().st_size
+        interactive = sys.stderr.isatty()
+        total = _count_lines(path) - 1 if interactive and path.suffix != ".xlsx" else None
+        bar = tqdm(
+            total=total,
+            unit=" rows",
+            unit_scale=True,
+            desc=path.name,
+            disable=not interactive,
+            leave=False,
+        )
 
-        class Bar:
-            def __enter__(bar):
-                bar.tqdm = tqdm(
-                    total=None,
-                    unit=" rows",
-                    unit_scale=True,
-                    desc=path.name,
-                    disable=not sys.stderr.isatty(),
-                    leave=False,
-                )
-                return bar.update
+        class Progress:
+            def __enter__(self):
+                return self.update
 
-            def update(bar, rows):
-                if bar.tqdm.total is None and rows:
-                    bar.tqdm.total = max(rows, int(rows * size / max(bar.bytes_read(rows), 1)))
-                bar.tqdm.n = rows
-                bar.tqdm.refresh()
+            def update(self, rows):
+                bar.update(rows - bar.n)
 
-            def bytes_read(bar, rows):
-                return size if rows else 1
+            def __exit__(self, *exc):
+                bar.close()
 
-            def __exit__(bar, *exc):
-                bar.tqdm.close()
-
-        return Bar()
+        return Progress()
 
     def _user(self, username):
         if not username:

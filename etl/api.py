@@ -37,13 +37,16 @@ def sqlalchemy_url() -> str:
     from sqlalchemy.engine import URL
 
     db = settings.DATABASES["default"]
-    query = {k: str(v) for k, v in db.get("OPTIONS", {}).items() if k in {"host", "sslmode"}}
+    options = db.get("OPTIONS", {})
+    # dj-database-url puts a socket directory and its port in OPTIONS.
+    query = {k: str(v) for k, v in options.items() if k in {"host", "sslmode"}}
+    port = db["PORT"] or options.get("port")
     return URL.create(
         "postgresql+psycopg",
         username=db["USER"] or None,
         password=db["PASSWORD"] or None,
         host=db["HOST"] or None,
-        port=int(db["PORT"]) if db["PORT"] else None,
+        port=int(port) if port else None,
         database=db["NAME"],
         query=query,
     ).render_as_string(hide_password=False)

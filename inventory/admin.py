@@ -12,6 +12,7 @@ from inventory.models import (
     Warehouse,
     WarehouseClass,
 )
+from inventory.scoping import StoreScopedAdmin
 
 
 @admin.register(Region)
@@ -29,7 +30,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "store_name",
         "store_type",
@@ -116,7 +117,7 @@ class WarehouseClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "warehouse_name",
         "warehouse_class",
@@ -181,7 +182,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "delivery_date",
         "store",

@@ -9,6 +9,7 @@ load as they are.
 from django.db import models
 
 from foodmart_site.constraints import non_negative, not_before
+from inventory.scoping import StoreScopedQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 4}
 
@@ -44,6 +45,8 @@ STORE_TYPES = [
 class Store(models.Model):
     """A store of the chain; store 0 is the head office (HQ)."""
 
+    store_path = "pk"
+
     id = models.IntegerField(primary_key=True)
     store_type = models.CharField(max_length=30, choices=[(t, t) for t in STORE_TYPES])
     region = models.ForeignKey(Region, on_delete=models.PROTECT)
@@ -68,6 +71,8 @@ class Store(models.Model):
     salad_bar = models.BooleanField(default=False)
     prepared_food = models.BooleanField(default=False)
     florist = models.BooleanField(default=False)
+
+    objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -166,6 +171,8 @@ class WarehouseClass(models.Model):
 
 
 class Warehouse(models.Model):
+    store_path = "store"
+
     id = models.IntegerField(primary_key=True)
     warehouse_class = models.ForeignKey(WarehouseClass, on_delete=models.PROTECT)
     # FoodMart calls this column stores_id: the store the warehouse serves.
@@ -182,6 +189,8 @@ class Warehouse(models.Model):
     warehouse_owner_name = models.CharField(max_length=60, blank=True, null=True)
     warehouse_phone = models.CharField(max_length=30, blank=True, null=True)
     warehouse_fax = models.CharField(max_length=30, blank=True, null=True)
+
+    objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -282,6 +291,8 @@ class Delivery(models.Model):
     Django addresses rows by ``id`` alone, which stays unique.
     """
 
+    store_path = "store"
+
     id = models.BigAutoField(primary_key=True)
     # The (key, date) indexes below serve these keys too.
     product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
@@ -297,6 +308,8 @@ class Delivery(models.Model):
     batch = models.ForeignKey(
         "etl.Batch", on_delete=models.PROTECT, null=True, blank=True, editable=False
     )
+
+    objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-delivery_date", "-id"]

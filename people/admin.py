@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from inventory.scoping import StoreScopedAdmin
 from people.models import Department, Employee, PayrollLine, Position, StoreAccess, User
 
 
@@ -25,7 +26,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(StoreAccess)
-class StoreAccessAdmin(admin.ModelAdmin):
+class StoreAccessAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = ["user", "store", "role"]
     list_filter = ["role", "store"]
     list_select_related = ["user", "store"]
@@ -54,7 +55,7 @@ class PositionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "full_name",
         "position",
@@ -70,10 +71,12 @@ class EmployeeAdmin(admin.ModelAdmin):
     list_select_related = ["position", "department", "store", "supervisor__position"]
     autocomplete_fields = ["position", "department", "store", "supervisor"]
     date_hierarchy = "hire_date"
+    # A store's staff report to people elsewhere (store managers to HQ).
+    unscoped_choices = ("supervisor",)
 
 
 @admin.register(PayrollLine)
-class PayrollLineAdmin(admin.ModelAdmin):
+class PayrollLineAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "pay_date",
         "employee_name",

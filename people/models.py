@@ -5,6 +5,7 @@ from django.db import models
 
 from foodmart_site.constraints import non_negative, not_before
 from inventory.models import MONEY, Currency, Store
+from inventory.scoping import StoreScopedQuerySet
 
 
 class User(AbstractUser):
@@ -22,6 +23,8 @@ class StoreAccess(models.Model):
     """Ties a user to a store they work for. Store managers get one row per
     store they manage; the per-store scoping reads only this table."""
 
+    store_path = "store"
+
     class Role(models.TextChoices):
         MANAGER = "manager", "Store manager"
         CLERK = "clerk", "Clerk"
@@ -29,6 +32,8 @@ class StoreAccess(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_accesses")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="accesses")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MANAGER)
+
+    objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["store", "user"]
@@ -92,6 +97,8 @@ class Employee(models.Model):
     title and management role; both are read from Position instead (the
     file's copy of the role is truncated: "Store Full Time Staf")."""
 
+    store_path = "store"
+
     class MaritalStatus(models.TextChoices):
         MARRIED = "M", "Married"
         SINGLE = "S", "Single"
@@ -119,6 +126,8 @@ class Employee(models.Model):
     marital_status = models.CharField(max_length=1, choices=MaritalStatus.choices)
     gender = models.CharField(max_length=1, choices=Gender.choices)
 
+    objects = StoreScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         indexes = [models.Index(fields=["last_name", "first_name"], name="employee_name_idx")]
@@ -145,6 +154,8 @@ class Employee(models.Model):
 class PayrollLine(models.Model):
     """FoodMart's ``salary`` rows: one employee's pay for one month."""
 
+    store_path = "employee__store"
+
     pay_date = models.DateField()
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="payroll")
     department = models.ForeignKey(Department, on_delete=models.PROTECT)
@@ -156,6 +167,8 @@ class PayrollLine(models.Model):
     batch = models.ForeignKey(
         "etl.Batch", on_delete=models.PROTECT, null=True, blank=True, editable=False
     )
+
+    objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pay_date", "employee"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from inventory.scoping import StoreScopedAdmin
 from sales.models import Account, Customer, Expense, ExpenseCategory, Promotion, SaleLine
 
 
@@ -30,7 +31,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(SaleLine)
-class SaleLineAdmin(admin.ModelAdmin):
+class SaleLineAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "sale_date",
         "store",
@@ -73,7 +74,7 @@ class ExpenseCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(admin.ModelAdmin):
+class ExpenseAdmin(StoreScopedAdmin, admin.ModelAdmin):
     list_display = ["exp_date", "store", "account", "category", "amount", "currency", "batch"]
     list_filter = ["store", "account", "category", "currency"]
     date_hierarchy = "exp_date"

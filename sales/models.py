@@ -5,6 +5,7 @@ from django.db import models
 
 from foodmart_site.constraints import non_negative, not_before
 from inventory.models import MONEY, Currency, Product, Region, Store
+from inventory.scoping import StoreScopedQuerySet
 
 
 class Promotion(models.Model):
@@ -111,6 +112,8 @@ class SaleLine(models.Model):
     day, customer, promotion and store, so there is no natural unique key.
     """
 
+    store_path = "store"
+
     id = models.BigAutoField(primary_key=True)
     # The (key, date) indexes below serve these keys too; a second index
     # per key would only slow loads down.
@@ -125,6 +128,8 @@ class SaleLine(models.Model):
     batch = models.ForeignKey(
         "etl.Batch", on_delete=models.PROTECT, null=True, blank=True, editable=False
     )
+
+    objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sale_date", "-id"]
@@ -182,6 +187,8 @@ class ExpenseCategory(models.Model):
 class Expense(models.Model):
     """A store's expense for one account and month (FoodMart expense_fact)."""
 
+    store_path = "store"
+
     store = models.ForeignKey(Store, on_delete=models.PROTECT)
     account = models.ForeignKey(Account, on_delete=models.PROTECT)
     exp_date = models.DateField()
@@ -191,6 +198,8 @@ class Expense(models.Model):
     batch = models.ForeignKey(
         "etl.Batch", on_delete=models.PROTECT, null=True, blank=True, editable=False
     )
+
+    objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-exp_date", "store", "account"]

@@ -1,10 +1,11 @@
 """Files -> DataFrames of text, in chunks, whatever the sheet's format.
 
-CSV (comma, semicolon or tab; UTF-8 with or without BOM, or Latin-1) is
-read in chunks so that memory does not grow with the file; XLSX is read
-with python-calamine (its sheets hold at most ~1M rows). Every cell comes
-back as text or, for XLSX, as the value Excel stored (numbers, dates):
-typing is the transform step's job, so that every door types alike.
+CSV (comma, semicolon or tab; UTF-8 with or without BOM, UTF-16 with a
+BOM, Windows-1252 or Latin-1) is read in chunks so that memory does not
+grow with the file; XLSX is read with python-calamine (its sheets hold
+at most ~1M rows). Every cell comes back as text or, for XLSX, as the
+value Excel stored (numbers, dates): typing is the transform step's
+job, so that every door types alike.
 """
 
 import csv
@@ -34,6 +35,8 @@ class SheetFormat:
     kind: str  # "csv" or "xlsx"
     encoding: str = "utf-8-sig"
     delimiter: str = ","
+    # Blank lines before the header (skipped; data rows keep their numbers).
+    blank_lines: int = 0
 
 
 def sniff(path: Path) -> SheetFormat:
@@ -42,6 +45,9 @@ def sniff(path: Path) -> SheetFormat:
     name = Path(path).name
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
+        complete = not fh.read(1)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text"
+        return _csv_format(head, "utf-16")
     if not head.strip():
         raise ExtractError(name, "the file is empty")
     if head.startswith(b"PK\x03\x04"):
@@ -50,11 +56,15 @@ def sniff(path: Path) -> SheetFormat:
         raise ExtractError(name, "an old binary Excel file (.xls): save it as .xlsx or .csv")
     if b"\x00" in head:
         raise ExtractError(name, "a binary file, not a CSV or XLSX sheet")
-    encoding = _encoding(head)
-    text = head.decode(encoding, errors="replace")
-    header = text.splitlines()[0] if text.splitlines() else ""
+    return _csv_format(head, _encoding(head, complete))
+
+
+def _csv_format(head: bytes, encoding: str) -> SheetFormat:
+    lines = head.decode(encoding, errors="replace").splitlines()
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    header = lines[blank] if blank < len(lines) else ""
     delimiter = max(DELIMITERS, key=header.count)
-    return SheetFormat("csv", encoding, delimiter)
+    return SheetFormat("csv", encoding, delimiter, blank)
 
 
 def _is_xlsx(path: Path) -> bool:
@@ -69,14 +79,27 @@ def _refuse_zip(name: str):
     raise ExtractError(name, "a ZIP archive, not a sheet: unpack it and load the files inside")
 
 
-def _encoding(head: bytes) -> str:
+def _encoding(head: bytes, complete: bool) -> str:
+    """UTF-8 if the head decodes as UTF-8, else a one-byte encoding.
+    ``complete``: the head is the whole file (no character was cut)."""
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         # A multi-byte character cut by the sniff window is still UTF-8.
-        if exc.start < len(head) - 4:
-            return "latin-1"
+        if complete or exc.start < len(head) - 4:
+            return _one_byte_encoding(head)
     return "utf-8-sig"
+
+
+def _one_byte_encoding(head: bytes) -> str:
+    """Windows-1252 (Excel's CSV on Windows) is Latin-1 with printable
+    characters (’ “ ” € …) where Latin-1 has control codes; a byte it
+    leaves undefined means Latin-1."""
+    try:
+        head.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
 
 
 def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
@@ -98,11 +121,16 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFra
             chunksize=chunk_rows,
             skipinitialspace=True,
             quoting=csv.QUOTE_MINIMAL,
+            skiprows=fmt.blank_lines,
+            # Blank lines are read (and dropped below) so that every later
+            # row keeps the number a spreadsheet shows for it.
+            skip_blank_lines=False,
         )
         seen_any = False
         for chunk in reader:
             seen_any = True
-            yield chunk
+            chunk.index += fmt.blank_lines
+            yield _without_empty_rows(chunk)
         if not seen_any:
             yield _header_only(path, fmt)
     except pd.errors.EmptyDataError as exc:
@@ -111,8 +139,16 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFra
         raise ExtractError(path.name, f"not a readable CSV: {exc}") from exc
 
 
+def _without_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
+    """Rows with no value at all (a blank line, ",,,," from Excel) are not
+    data; the others keep their index, hence their row numbers."""
+    return chunk.dropna(how="all")
+
+
 def _header_only(path: Path, fmt: SheetFormat) -> pd.DataFrame:
     with open(path, encoding=fmt.encoding) as fh:
+        for _ in range(fmt.blank_lines):
+            fh.readline()
         header = next(csv.reader(io.StringIO(fh.readline()), delimiter=fmt.delimiter))
     return pd.DataFrame(columns=[h.strip() for h in header], dtype=str)
 
@@ -135,4 +171,4 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         frame = pd.DataFrame(part, columns=header, dtype=object)
         frame.index = range(start, start + len(part))
         # calamine gives "" for empty cells: the same as an empty CSV field.
-        yield frame.replace("", None)
+        yield _without_empty_rows(frame.replace("", None))

@@ -1,6 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from etl.models import Batch
+from etl.pipeline import rollback
 
 
 @admin.register(Batch)
@@ -14,16 +20,65 @@ class BatchAdmin(admin.ModelAdmin):
         "rows_read",
         "rows_inserted",
         "rows_updated",
-        "rows_unchanged",
+        "rows_rejected",
         "created_by",
+        "started_by",
         "started_at",
-        "finished_at",
+        "report_link",
     ]
-    list_filter = ["status", "table", "mode"]
+    list_filter = ["status", "table", "mode", "started_by"]
     search_fields = ["source_name", "sha256"]
     list_select_related = ["created_by"]
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in Batch._meta.fields]
+    actions = ["roll_back"]
 
     def has_add_permission(self, request):
         return False  # batches are written by loads only
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a batch is a record: undo it, do not edit it
+
+    def has_rollback_permission(self, request):
+        return request.user.has_perm("etl.rollback_batch")
+
+    @admin.display(description="problems")
+    def report_link(self, obj):
+        if not obj.error_report:
+            return "-"
+        url = reverse("admin:etl_batch_report", args=[obj.pk])
+        return format_html('<a href="{}">download</a>', url)
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(self.report_view)
+        return [path("<int:pk>/report/", report, name="etl_batch_report"), *super().get_urls()]
+
+    def report_view(self, request, pk):
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        batch = get_object_or_404(Batch, pk=pk)
+        response = HttpResponse(batch.error_report, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="batch-{pk}-problems.csv"'
+        return response
+
+    @admin.action(description="Roll back the selected batches", permissions=["rollback"])
+    def roll_back(self, request, queryset):
+        batches = list(queryset.order_by("-pk"))
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Roll back these batches?",
+                "batches": batches,
+                "queryset": queryset,
+                "opts": self.opts,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/etl/batch/rollback_confirm.html", context)
+        for batch in batches:  # newest first: later loads are undone first
+            try:
+                removed = rollback(batch, user=request.user)
+            except ValueError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            self.message_user(request, f"Batch {batch.pk} rolled back: {removed} row(s) removed.")
+        return None

@@ -58,6 +58,7 @@ class Batch(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name_plural = "batches"
+        permissions = [("rollback_batch", "Can roll back a batch")]
         indexes = [models.Index(fields=["table", "sha256"], name="batch_table_hash_idx")]
         constraints = [
             models.UniqueConstraint(

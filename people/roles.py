@@ -38,7 +38,7 @@ ROLE_PERMISSIONS: dict[str, Q] = {
     STORE_MANAGERS: _business(["view"])
     | _models("change", STORE_RECORDS)
     | _models("add", STORE_RECORDS_ADDABLE),
-    HQ_STAFF: _business(["view", "add", "change", "delete"]),
+    HQ_STAFF: _business(["view", "add", "change", "delete", "rollback"]),
     EXECUTIVES: _business(["view"]),
     ANALYSTS: _business(["view"]),
 }

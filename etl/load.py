@@ -140,7 +140,15 @@ def unique_keys(spec: TableSpec) -> list[list[str]]:
     ]
 
 
-def duplicate_problems(cursor, staging: Staging, file: str) -> list[Problem]:
+def _header(staging: Staging, headers: dict, column: str) -> str:
+    """The file's own header for a database column ("Date" for sale_date)."""
+    for f in staging.spec.fields():
+        if f.column == column:
+            return headers.get(f.name, column)
+    return column
+
+
+def duplicate_problems(cursor, staging: Staging, file: str, headers: dict) -> list[Problem]:
     """Rows repeating an earlier row of the file: the same key, or for a
     fact table without a key, the same values in every column."""
     keys = unique_keys(staging.spec) or [staging.columns]
@@ -162,7 +170,7 @@ def duplicate_problems(cursor, staging: Staging, file: str) -> list[Problem]:
             ),
             [MAX_REPORTED],
         )
-        column = key[0] if key != staging.columns else "(all columns)"
+        column = _header(staging, headers, key[0]) if key != staging.columns else "(all columns)"
         problems += [
             Problem(file, row, column, "", f"repeats the {what} of row {first}")
             for row, first in cursor.fetchall()
@@ -170,7 +178,7 @@ def duplicate_problems(cursor, staging: Staging, file: str) -> list[Problem]:
     return problems
 
 
-def already_loaded_problems(cursor, staging: Staging, file: str) -> list[Problem]:
+def already_loaded_problems(cursor, staging: Staging, file: str, headers: dict) -> list[Problem]:
     """Fact rows that are already in the table: by a unique key where the
     model has one, else by every column, within the file's date range."""
     spec = staging.spec
@@ -206,14 +214,16 @@ def already_loaded_problems(cursor, staging: Staging, file: str) -> list[Problem
         ),
         [MAX_REPORTED],
     )
-    column = match[0] if keys else "(all columns)"
+    column = _header(staging, headers, match[0]) if keys else "(all columns)"
     return [
         Problem(file, row, column, "", f"already loaded (batch {batch or 'entered by hand'})")
         for row, batch in cursor.fetchall()
     ]
 
 
-def out_of_scope_problems(cursor, staging: Staging, scope: dict, file: str) -> list[Problem]:
+def out_of_scope_problems(
+    cursor, staging: Staging, scope: dict, file: str, headers: dict
+) -> list[Problem]:
     """For a replace of a date range: rows outside the range."""
     if "from" not in scope:
         return []
@@ -227,7 +237,8 @@ def out_of_scope_problems(cursor, staging: Staging, scope: dict, file: str) -> l
         [scope["from"], scope["to"]],
     )
     reason = f"outside the replaced range {scope['from']} to {scope['to']}"
-    return [Problem(file, row, date, value, reason) for row, value in cursor.fetchall()]
+    column = _header(staging, headers, date)
+    return [Problem(file, row, column, value, reason) for row, value in cursor.fetchall()]
 
 
 def drop_rows(cursor, staging: Staging, rows: set[int]) -> None:

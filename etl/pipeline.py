@@ -114,7 +114,9 @@ def run(
         started_by=door,
     )
     if not dry_run:
+        fail_abandoned_batches()
         batch.save()  # committed now: a failed load keeps its record
+        _hold(batch, "lock")
     try:
         with transaction.atomic():
             _load(source, spec, batch, name=name, dry_run=dry_run, progress=progress)
@@ -126,12 +128,42 @@ def run(
         _record_failure(batch, message, problems, dry_run=dry_run)
         _write_report(source, problems, report_dir, is_frame)
         raise LoadFailed(batch if not dry_run else None, message, problems) from exc
+    finally:
+        if not dry_run:
+            _hold(batch, "unlock")
     if batch.rows_rejected:
         _write_report(source, _rejected(batch), report_dir, is_frame)
     if not dry_run:
         batch.status, batch.finished_at = Batch.Status.DONE, timezone.now()
         batch.save()
     return batch
+
+
+# Advisory-lock namespace for running loads: a batch whose lock nobody holds
+# while it says "running" belongs to a load that died (killed, crashed).
+ETL_LOCK = 7_342
+
+
+def _hold(batch: Batch, action: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_{action}(%s, %s)", [ETL_LOCK, batch.pk])
+
+
+def fail_abandoned_batches() -> int:
+    """Mark "running" batches whose load is gone as failed; nothing of
+    theirs was kept (their transaction died with them). Returns how many."""
+    count = 0
+    for batch in Batch.objects.filter(status=Batch.Status.RUNNING):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ETL_LOCK, batch.pk])
+            if not cursor.fetchone()[0]:
+                continue  # still loading
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ETL_LOCK, batch.pk])
+        batch.status, batch.finished_at = Batch.Status.FAILED, timezone.now()
+        batch.error_report = "The load was interrupted before it finished; nothing was loaded."
+        batch.save(update_fields=["status", "finished_at", "error_report"])
+        count += 1
+    return count
 
 
 def _check_mode(spec: TableSpec, mode: str, scope: dict) -> dict:
@@ -198,10 +230,11 @@ def _load(source, spec, batch, *, name, dry_run, progress) -> None:
         load.index_staging(cursor, staging)
         headers = columns.by_field
         problems += load.reference_problems(cursor, staging, name, headers)
-        problems += load.duplicate_problems(cursor, staging, name)
-        if not batch.forced:
-            problems += load.already_loaded_problems(cursor, staging, name)
-        problems += load.out_of_scope_problems(cursor, staging, batch.scope, name)
+        problems += load.duplicate_problems(cursor, staging, name, headers)
+        # A replace's rows may repeat the rows it is about to delete.
+        if not batch.forced and batch.mode != "replace":
+            problems += load.already_loaded_problems(cursor, staging, name, headers)
+        problems += load.out_of_scope_problems(cursor, staging, batch.scope, name, headers)
         problems.sort(key=lambda p: (p.row, p.column))
         bad_rows = {p.row for p in problems}
         if problems and not batch.keep_valid:

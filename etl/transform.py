@@ -184,7 +184,9 @@ def _convert(values: pd.Series, f, is_calendar: bool, calendar: dict[str, str]):
     elif isinstance(f, models.DecimalField):
         typed, text = _money(values)
         fits = typed.abs() < 10 ** (f.max_digits - f.decimal_places)
-        typed = typed.where(fits)
+        # More decimals than the column keeps would be rounded silently.
+        exact = (typed.round(f.decimal_places) - typed).abs() < 10 ** -(f.decimal_places + 3)
+        typed = typed.where(fits & exact)
         # Keep the text: COPY reads it exactly, a float would not.
         converted = text.where(typed.notna())
     else:
@@ -228,15 +230,19 @@ def parse_dates(values: pd.Series) -> pd.Series:
     """ISO dates, FoodMart's Java timestamps ('1997-01-01 00:00:00.0'), US
     dates (01/31/1997) and Excel serial numbers; NaT for anything else,
     including dates that do not exist (1997-02-30)."""
-    dates = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    dates = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     retry = dates.isna() & values.notna()
     if retry.any():
         rest = values[retry]
+        stamped = rest.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+        iso = pd.to_datetime(
+            rest.str.slice(0, 10).where(stamped), format="%Y-%m-%d", errors="coerce"
+        )
         us = pd.to_datetime(rest, format="%m/%d/%Y", errors="coerce")
         serial = pd.to_numeric(rest, errors="coerce")
         serial = serial.where((serial >= 1) & (serial <= EXCEL_MAX_SERIAL) & (serial % 1 == 0))
         excel = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
-        dates[retry] = us.fillna(excel)
+        dates[retry] = iso.fillna(us).fillna(excel)
     return dates
 
 
@@ -256,7 +262,7 @@ def _reason(f, column: str, spec: TableSpec) -> str:
         return "not a whole number"
     if isinstance(f, models.DecimalField):
         limit = 10 ** (f.max_digits - f.decimal_places)
-        return f"not a number below {limit:,}"
+        return f"not a number below {limit:,} with at most {f.decimal_places} decimals"
     return f"longer than {f.max_length} characters"
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from etl.extract import ExtractError
 from etl.models import Batch
-from etl.pipeline import AlreadyLoaded, LoadFailed, rollback, run
+from etl.pipeline import AlreadyLoaded, LoadFailed, fail_abandoned_batches, rollback, run
 
 
 def _count_lines(path: Path) -> int:
@@ -74,7 +74,7 @@ class Command(BaseCommand):
             )
             failed += not ok
         if failed:
-            raise CommandError(f"{failed} of {len(paths)} file(s) not loaded.")
+            raise CommandError(f"{failed} of {len(paths)} file(s) not (fully) loaded.")
 
     def load_one(self, path: Path, **options) -> bool:
         """Load one file and print its summary line; True when all of it
@@ -151,6 +151,7 @@ class Command(BaseCommand):
     # -- batches and rollback -------------------------------------------------
 
     def do_batches(self, *, limit, table, **_):
+        fail_abandoned_batches()
         batches = Batch.objects.select_related("created_by")
         if table:
             batches = batches.filter(table=table)

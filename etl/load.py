@@ -127,6 +127,56 @@ def reference_problems(cursor, staging: Staging, file: str, headers: dict) -> li
     return problems
 
 
+def scope_problems(
+    cursor, staging: Staging, store_ids: set[int], file: str, headers: dict
+) -> list[Problem]:
+    """Rows for a store outside the user's stores: in the file, or, for a
+    row that already exists, in the database (no moving rows in or out)."""
+    model = staging.spec.model
+    path = getattr(model, "store_path", None)
+    if path is None:
+        return []
+    if path == "pk":
+        store = sql.SQL("s.{}").format(sql.Identifier(model._meta.pk.column))
+        column = headers.get(model._meta.pk.name, model._meta.pk.column)
+    elif path == "store":
+        store = sql.SQL("s.store_id")
+        column = headers.get("store", "store_id")
+    elif path == "employee__store":
+        store = sql.SQL("(SELECT e.store_id FROM people_employee e WHERE e.id = s.employee_id)")
+        column = headers.get("employee", "employee_id")
+    else:
+        raise NotImplementedError(f"store_path {path!r}")
+    existing = sql.SQL("NULL")
+    if not staging.spec.is_fact and path != "pk":
+        pk = sql.Identifier(model._meta.pk.column)
+        existing = sql.SQL("(SELECT t.store_id FROM {t} t WHERE t.{pk} = s.{pk})").format(
+            t=sql.Identifier(staging.target), pk=pk
+        )
+    cursor.execute(
+        sql.SQL(
+            "SELECT s.{row}, {store}::text, {existing}::text FROM {stage} s "
+            "WHERE {store} <> ALL(%s) OR {existing} <> ALL(%s) ORDER BY s.{row} LIMIT %s"
+        ).format(
+            row=sql.Identifier(ROW),
+            store=store,
+            existing=existing,
+            stage=sql.Identifier(staging.name),
+        ),
+        [sorted(store_ids), sorted(store_ids), MAX_REPORTED],
+    )
+    return [
+        Problem(
+            file,
+            row,
+            column,
+            str(new or ""),
+            f"store {old if old and int(old) not in store_ids else new} is not one of your stores",
+        )
+        for row, new, old in cursor.fetchall()
+    ]
+
+
 def unique_keys(spec: TableSpec) -> list[list[str]]:
     """Column sets that identify a row: the spec's key for dimensions, the
     model's unique constraints for facts."""

@@ -28,6 +28,7 @@ from etl.models import Batch
 from etl.specs import TableSpec, get_spec
 from etl.transform import Problem, ValidationFailed, resolve_columns, to_model_frame
 from inventory.models import CalendarDay
+from inventory.scoping import store_ids_for
 
 Progress = Callable[[int], None]
 
@@ -97,6 +98,7 @@ def run(
     spec = get_spec(table or table_for(name if is_frame else source))
     mode = mode or spec.mode
     scope = _check_mode(spec, mode, scope or {})
+    _check_permission(user, spec, mode)
     sha256 = content_hash(source)
     if mode == "append" and not force and not dry_run:
         earlier = _earlier_append(spec, sha256)
@@ -119,7 +121,7 @@ def run(
         _hold(batch, "lock")
     try:
         with transaction.atomic():
-            _load(source, spec, batch, name=name, dry_run=dry_run, progress=progress)
+            _load(source, spec, batch, name=name, dry_run=dry_run, progress=progress, user=user)
             if dry_run:
                 transaction.set_rollback(True)
     except (ValidationFailed, ExtractError, DatabaseError) as exc:
@@ -166,6 +168,29 @@ def fail_abandoned_batches() -> int:
     return count
 
 
+class NotAllowed(PermissionError):
+    pass
+
+
+def _check_permission(user, spec: TableSpec, mode: str) -> None:
+    """A load on someone's behalf needs their model permissions: add for
+    new facts, change (and add) for dimensions, delete too for a replace.
+    Loads without a user (the command line, load_foodmart) run as the
+    operator of the machine."""
+    if user is None:
+        return
+    meta = spec.model._meta
+    actions = {"append": ["add"], "upsert": ["add", "change"], "replace": ["add", "delete"]}
+    missing = [
+        a for a in actions[mode] if not user.has_perm(f"{meta.app_label}.{a}_{meta.model_name}")
+    ]
+    if missing:
+        raise NotAllowed(
+            f"{user} may not {' or '.join(missing)} {meta.verbose_name_plural} "
+            f"(a {mode} of {spec.name} needs it)."
+        )
+
+
 def _check_mode(spec: TableSpec, mode: str, scope: dict) -> dict:
     if mode not in Batch.Mode.values:
         raise ValueError(f"Unknown mode {mode!r}: append, upsert or replace.")
@@ -197,7 +222,7 @@ def _chunks(source) -> Iterable[pd.DataFrame]:
     return read_chunks(Path(source))
 
 
-def _load(source, spec, batch, *, name, dry_run, progress) -> None:
+def _load(source, spec, batch, *, name, dry_run, progress, user=None) -> None:
     """Stage every chunk, check the whole, write, inside the caller's
     transaction."""
     calendar = calendar_lookup()
@@ -230,6 +255,10 @@ def _load(source, spec, batch, *, name, dry_run, progress) -> None:
         load.index_staging(cursor, staging)
         headers = columns.by_field
         problems += load.reference_problems(cursor, staging, name, headers)
+        if user is not None:
+            store_ids = store_ids_for(user)
+            if store_ids is not None:
+                problems += load.scope_problems(cursor, staging, store_ids, name, headers)
         problems += load.duplicate_problems(cursor, staging, name, headers)
         # A replace's rows may repeat the rows it is about to delete.
         if not batch.forced and batch.mode != "replace":

@@ -94,7 +94,7 @@ class Command(BaseCommand):
                 if exc.problems:
                     self.stderr.write(f"report: {path}.errors.csv")
                 return False
-            except (ExtractError, ValueError, LookupError) as exc:
+            except (ExtractError, ValueError, LookupError, PermissionError) as exc:
                 self.stderr.write(self.style.ERROR(f"{path.name}: {exc}"))
                 return False
         if options["dry_run"]:

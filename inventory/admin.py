@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from foodmart_site.exports import ExportAdmin
 from inventory.models import (
     CalendarDay,
     Currency,
@@ -16,7 +17,7 @@ from inventory.scoping import StoreScopedAdmin
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "sales_district",
@@ -30,7 +31,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Store)
-class StoreAdmin(StoreScopedAdmin, admin.ModelAdmin):
+class StoreAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
     list_display = [
         "store_name",
         "store_type",
@@ -83,7 +84,7 @@ class StoreAdmin(StoreScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = ["the_date", "id", "the_day", "week_of_year", "quarter", "the_year"]
     list_filter = ["the_year", "quarter", "the_month"]
     date_hierarchy = "the_date"
@@ -96,14 +97,14 @@ class ExchangeRateInline(admin.TabularInline):
 
 
 @admin.register(Currency)
-class CurrencyAdmin(admin.ModelAdmin):
+class CurrencyAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = ["id", "currency"]
     search_fields = ["currency"]
     inlines = [ExchangeRateInline]
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = ["currency", "date", "conversion_ratio"]
     list_filter = ["currency"]
     list_select_related = ["currency"]
@@ -111,13 +112,13 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(WarehouseClass)
-class WarehouseClassAdmin(admin.ModelAdmin):
+class WarehouseClassAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = ["id", "description"]
     search_fields = ["description"]
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(StoreScopedAdmin, admin.ModelAdmin):
+class WarehouseAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
     list_display = [
         "warehouse_name",
         "warehouse_class",
@@ -133,7 +134,7 @@ class WarehouseAdmin(StoreScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ProductClass)
-class ProductClassAdmin(admin.ModelAdmin):
+class ProductClassAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "product_family",
@@ -146,7 +147,7 @@ class ProductClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = [
         "product_name",
         "brand_name",
@@ -182,7 +183,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(StoreScopedAdmin, admin.ModelAdmin):
+class DeliveryAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
     list_display = [
         "delivery_date",
         "store",

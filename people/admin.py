@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from foodmart_site.exports import ExportAdmin
 from inventory.scoping import StoreScopedAdmin
 from people.models import Department, Employee, PayrollLine, Position, StoreAccess, User
 
@@ -35,13 +36,13 @@ class StoreAccessAdmin(StoreScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = ["id", "department_description"]
     search_fields = ["department_description"]
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "position_title",
@@ -55,7 +56,7 @@ class PositionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(StoreScopedAdmin, admin.ModelAdmin):
+class EmployeeAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
     list_display = [
         "full_name",
         "position",
@@ -76,7 +77,7 @@ class EmployeeAdmin(StoreScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(PayrollLine)
-class PayrollLineAdmin(StoreScopedAdmin, admin.ModelAdmin):
+class PayrollLineAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
     list_display = [
         "pay_date",
         "employee_name",

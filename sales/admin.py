@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from foodmart_site.exports import ExportAdmin
 from inventory.scoping import StoreScopedAdmin
 from sales.models import Account, Customer, Expense, ExpenseCategory, Promotion, SaleLine
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = ["promotion_name", "id", "media_type", "cost", "start_date", "end_date"]
     list_filter = ["media_type"]
     search_fields = ["promotion_name", "=id"]
@@ -13,7 +14,7 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = [
         "fullname",
         "account_num",
@@ -31,7 +32,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(SaleLine)
-class SaleLineAdmin(StoreScopedAdmin, admin.ModelAdmin):
+class SaleLineAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
     list_display = [
         "sale_date",
         "store",
@@ -54,7 +55,7 @@ class SaleLineAdmin(StoreScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "account_description",
@@ -68,13 +69,13 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExpenseCategory)
-class ExpenseCategoryAdmin(admin.ModelAdmin):
+class ExpenseCategoryAdmin(ExportAdmin, admin.ModelAdmin):
     list_display = ["id", "category_description", "category_parent"]
     search_fields = ["id", "category_description"]
 
 
 @admin.register(Expense)
-class ExpenseAdmin(StoreScopedAdmin, admin.ModelAdmin):
+class ExpenseAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
     list_display = ["exp_date", "store", "account", "category", "amount", "currency", "batch"]
     list_filter = ["store", "account", "category", "currency"]
     date_hierarchy = "exp_date"

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from foodmart_site.exports import ExportAdmin
 from inventory.models import (
@@ -31,7 +32,7 @@ class RegionAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Store)
-class StoreAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
+class StoreAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "store_name",
         "store_type",
@@ -118,7 +119,7 @@ class WarehouseClassAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
+class WarehouseAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "warehouse_name",
         "warehouse_class",
@@ -134,7 +135,7 @@ class WarehouseAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(ProductClass)
-class ProductClassAdmin(ExportAdmin, admin.ModelAdmin):
+class ProductClassAdmin(ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "id",
         "product_family",
@@ -147,7 +148,7 @@ class ProductClassAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ExportAdmin, admin.ModelAdmin):
+class ProductAdmin(ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "product_name",
         "brand_name",
@@ -183,7 +184,7 @@ class ProductAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
+class DeliveryAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "delivery_date",
         "store",

@@ -7,6 +7,7 @@ load as they are.
 """
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from foodmart_site.constraints import non_negative, not_before
 from inventory.scoping import StoreScopedQuerySet
@@ -73,6 +74,8 @@ class Store(models.Model):
     florist = models.BooleanField(default=False)
 
     objects = StoreScopedQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
@@ -192,6 +195,8 @@ class Warehouse(models.Model):
 
     objects = StoreScopedQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["id"]
 
@@ -208,6 +213,8 @@ class ProductClass(models.Model):
     product_category = models.CharField(max_length=60)
     product_department = models.CharField(max_length=60)
     product_family = models.CharField(max_length=60)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = [
@@ -254,6 +261,8 @@ class Product(models.Model):
     shelf_width = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     shelf_height = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     shelf_depth = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["product_name"]
@@ -310,6 +319,8 @@ class Delivery(models.Model):
     )
 
     objects = StoreScopedQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-delivery_date", "-id"]

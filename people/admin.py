@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from foodmart_site.exports import ExportAdmin
 from inventory.scoping import StoreScopedAdmin
@@ -36,13 +37,13 @@ class StoreAccessAdmin(StoreScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ExportAdmin, admin.ModelAdmin):
+class DepartmentAdmin(ExportAdmin, SimpleHistoryAdmin):
     list_display = ["id", "department_description"]
     search_fields = ["department_description"]
 
 
 @admin.register(Position)
-class PositionAdmin(ExportAdmin, admin.ModelAdmin):
+class PositionAdmin(ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "id",
         "position_title",
@@ -56,7 +57,7 @@ class PositionAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
+class EmployeeAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "full_name",
         "position",

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from foodmart_site.constraints import non_negative, not_before
 from inventory.models import MONEY, Currency, Store
@@ -54,6 +55,8 @@ class Department(models.Model):
     id = models.IntegerField(primary_key=True)
     department_description = models.CharField(max_length=60, unique=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["id"]
 
@@ -72,6 +75,8 @@ class Position(models.Model):
     min_scale = models.DecimalField(**MONEY)
     max_scale = models.DecimalField(**MONEY)
     management_role = models.CharField(max_length=30)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
@@ -127,6 +132,8 @@ class Employee(models.Model):
     gender = models.CharField(max_length=1, choices=Gender.choices)
 
     objects = StoreScopedQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

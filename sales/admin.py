@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from foodmart_site.exports import ExportAdmin
 from inventory.scoping import StoreScopedAdmin
@@ -6,7 +7,7 @@ from sales.models import Account, Customer, Expense, ExpenseCategory, Promotion,
 
 
 @admin.register(Promotion)
-class PromotionAdmin(ExportAdmin, admin.ModelAdmin):
+class PromotionAdmin(ExportAdmin, SimpleHistoryAdmin):
     list_display = ["promotion_name", "id", "media_type", "cost", "start_date", "end_date"]
     list_filter = ["media_type"]
     search_fields = ["promotion_name", "=id"]
@@ -14,7 +15,7 @@ class PromotionAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ExportAdmin, admin.ModelAdmin):
+class CustomerAdmin(ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "fullname",
         "account_num",
@@ -55,7 +56,7 @@ class SaleLineAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ExportAdmin, admin.ModelAdmin):
+class AccountAdmin(ExportAdmin, SimpleHistoryAdmin):
     list_display = [
         "id",
         "account_description",
@@ -75,7 +76,7 @@ class ExpenseCategoryAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
+class ExpenseAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
     list_display = ["exp_date", "store", "account", "category", "amount", "currency", "batch"]
     list_filter = ["store", "account", "category", "currency"]
     date_hierarchy = "exp_date"

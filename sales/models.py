@@ -2,6 +2,7 @@
 with their chart of accounts."""
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from foodmart_site.constraints import non_negative, not_before
 from inventory.models import MONEY, Currency, Product, Region, Store
@@ -20,6 +21,8 @@ class Promotion(models.Model):
     cost = models.DecimalField(**MONEY)
     start_date = models.DateField(blank=True, null=True)
     end_date = models.DateField(blank=True, null=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-start_date", "id"]
@@ -78,6 +81,8 @@ class Customer(models.Model):
     houseowner = models.BooleanField()
     num_cars_owned = models.SmallIntegerField()
     fullname = models.CharField(max_length=120)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["lname", "fname", "id"]
@@ -159,6 +164,8 @@ class Account(models.Model):
     account_rollup = models.CharField(max_length=5)
     custom_members = models.TextField(blank=True, null=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["id"]
 
@@ -200,6 +207,8 @@ class Expense(models.Model):
     )
 
     objects = StoreScopedQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-exp_date", "store", "account"]

@@ -55,6 +55,7 @@ def test_manager_gets_404_for_another_stores_row(model, admin_client_for):
     client = admin_client_for("manager")
     assert client.get(url(model, "change", other.pk)).status_code == 404
     assert client.post(url(model, "change", other.pk), {}).status_code == 404
+    assert client.get(url(model, "history", other.pk)).status_code == 404
 
 
 @pytest.mark.parametrize("model", SCOPED, ids=lambda m: m.__name__)
@@ -115,3 +116,18 @@ def test_a_second_store_widens_the_scope():
         SaleLine.objects.for_user(manager).count()
         == SaleLine.objects.filter(store_id__in=[6, 7]).count()
     )
+
+
+def test_the_change_history_shows_who_changed_which_field(admin_client_for):
+    employee = Employee.objects.filter(store_id=MANAGED).order_by("pk").first()
+    client = admin_client_for("manager")
+    for level in ("Graduate Degree", "Graduate Degree (MBA)"):
+        form = client.get(url(Employee, "change", employee.pk)).context["adminform"].form
+        data = {k: v for k, v in form.initial.items() if v is not None}
+        data.update(education_level=level)
+        assert client.post(url(Employee, "change", employee.pk), data).status_code == 302
+    latest = employee.history.first()
+    assert latest.history_user.username == "manager"
+    assert latest.diff_against(latest.prev_record).changed_fields == ["education_level"]
+    page = client.get(url(Employee, "history", employee.pk)).content.decode()
+    assert "Graduate Degree (MBA)" in page and "manager" in page

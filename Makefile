@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser db lint format stop-db
+.PHONY: demo test install browser db lint format stop-db bench-etl
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The ETL pipeline against PostgreSQL's own COPY (1M and 10M rows: minutes).
+bench-etl: db
+	$(BIN)/python bench/etl.py
 
 stop-db: install
 	$(BIN)/python -m foodmart_site.database stop

@@ -300,6 +300,42 @@ def drop_rows(cursor, staging: Staging, rows: set[int]) -> None:
     )
 
 
+def row_states(cursor, staging: Staging) -> dict[int, str]:
+    """Each staged row's fate in a write: "new", "update" or "skip"
+    (unchanged), in the words of django-import-export's preview."""
+    if staging.spec.is_fact:
+        cursor.execute(
+            sql.SQL("SELECT {}, 'new' FROM {}").format(
+                sql.Identifier(ROW), sql.Identifier(staging.name)
+            )
+        )
+        return dict(cursor.fetchall())
+    key, others = staging.key, [c for c in staging.columns if c not in staging.key]
+    join = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key)
+    differs = (
+        sql.SQL("({}) IS DISTINCT FROM ({})").format(
+            sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in others),
+            sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in others),
+        )
+        if others
+        else sql.SQL("false")
+    )
+    cursor.execute(
+        sql.SQL(
+            "SELECT s.{row}, CASE WHEN t.{k} IS NULL THEN 'new' WHEN {differs} THEN 'update' "
+            "ELSE 'skip' END FROM {stage} s LEFT JOIN {target} t ON {join}"
+        ).format(
+            row=sql.Identifier(ROW),
+            k=sql.Identifier(key[0]),
+            differs=differs,
+            stage=sql.Identifier(staging.name),
+            target=sql.Identifier(staging.target),
+            join=join,
+        )
+    )
+    return dict(cursor.fetchall())
+
+
 def staged_count(cursor, staging: Staging) -> int:
     cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(staging.name)))
     return cursor.fetchone()[0]

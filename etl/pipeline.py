@@ -88,11 +88,15 @@ def run(
     progress: Progress | None = None,
     source_name: str | None = None,
     report_dir: Path | None = None,
+    collect: dict | None = None,
 ) -> Batch:
     """Load one file or DataFrame into one table; return its Batch.
 
     Raises AlreadyLoaded (an append of a file loaded before, unless
-    ``force``) or LoadFailed (nothing was loaded; the batch says why)."""
+    ``force``) or LoadFailed (nothing was loaded; the batch says why).
+    ``collect``, a dict, receives the file's rows as read ("raw", text) and,
+    on a dry run, each valid row's fate ("states": new, update, skip): what
+    the admin's preview shows."""
     is_frame = isinstance(source, pd.DataFrame)
     name = source_name or ("DataFrame" if is_frame else Path(source).name)
     spec = get_spec(table or table_for(name if is_frame else source))
@@ -121,7 +125,16 @@ def run(
         _hold(batch, "lock")
     try:
         with transaction.atomic():
-            _load(source, spec, batch, name=name, dry_run=dry_run, progress=progress, user=user)
+            _load(
+                source,
+                spec,
+                batch,
+                name=name,
+                dry_run=dry_run,
+                progress=progress,
+                user=user,
+                collect=collect,
+            )
             if dry_run:
                 transaction.set_rollback(True)
     except (ValidationFailed, ExtractError, DatabaseError) as exc:
@@ -222,7 +235,7 @@ def _chunks(source) -> Iterable[pd.DataFrame]:
     return read_chunks(Path(source))
 
 
-def _load(source, spec, batch, *, name, dry_run, progress, user=None) -> None:
+def _load(source, spec, batch, *, name, dry_run, progress, user=None, collect=None) -> None:
     """Stage every chunk, check the whole, write, inside the caller's
     transaction."""
     calendar = calendar_lookup()
@@ -243,6 +256,8 @@ def _load(source, spec, batch, *, name, dry_run, progress, user=None) -> None:
             frame, bad = to_model_frame(chunk, spec, file=name, calendar=calendar, columns=columns)
             problems += bad
             batch.rows_read += len(chunk)
+            if collect is not None:
+                collect.setdefault("raw", []).append(chunk)
             if staging is None:
                 staging = load.create_staging(cursor, spec, list(frame.columns))
             load.copy_rows(cursor, staging, frame)
@@ -274,6 +289,8 @@ def _load(source, spec, batch, *, name, dry_run, progress, user=None) -> None:
             batch.error_report = report_csv(problems)
         batch.warnings = "\n".join(warnings)
         if dry_run:
+            if collect is not None:
+                collect["states"] = load.row_states(cursor, staging)
             return
         _write(cursor, staging, batch)
     # Rows folded into an earlier row of the same key (``distinct``) count

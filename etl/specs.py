@@ -87,6 +87,14 @@ def get_spec(name: str) -> TableSpec:
         raise UnknownTable(f"No table named {name!r}; known tables: {known}.") from None
 
 
+def specs_for_model(model) -> list[TableSpec]:
+    """The specs that load into ``model`` (its own first)."""
+    found = [s for s in _registry.values() if s.model is model]
+    if not found:
+        raise UnknownTable(f"No table spec loads {model._meta.label}.")
+    return sorted(found, key=lambda s: s.distinct)
+
+
 def specs_in_load_order() -> list[TableSpec]:
     """Every registered spec, each after the tables it refers to."""
     pending = dict(_registry)

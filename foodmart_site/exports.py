@@ -9,7 +9,6 @@ negative ones, are left alone. django-import-export's own switch only
 drops a leading "=", which changes the data and misses the other three.
 """
 
-from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,11 +40,3 @@ class CSV(SafeExport, base_formats.CSV):
 
 class XLSX(SafeExport, base_formats.XLSX):
     pass
-
-
-class ExportAdmin(ExportMixin):
-    """Admin mixin: an Export button on the changelist (CSV or XLSX) that
-    exports exactly the rows listed: the user's stores, the current
-    filters and search."""
-
-    export_formats = [CSV, XLSX]

@@ -117,6 +117,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Exports (django-import-export, see foodmart_site/exports.py) are for
 # anyone who may view the rows; their store scope and filters still apply.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Uploads need the add permission (the pipeline then checks the rest).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 
 # Where load_foodmart reads by default: the copy that ships with the project.
 FOODMART_DATA_DIR = Path(os.environ.get("FOODMART_DATA_DIR") or BASE_DIR / "data" / "foodmart")

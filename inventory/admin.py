@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from foodmart_site.exports import ExportAdmin
+from etl.admin_sheets import SheetAdmin
 from inventory.models import (
     CalendarDay,
     Currency,
@@ -18,7 +18,7 @@ from inventory.scoping import StoreScopedAdmin
 
 
 @admin.register(Region)
-class RegionAdmin(ExportAdmin, admin.ModelAdmin):
+class RegionAdmin(SheetAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "sales_district",
@@ -32,7 +32,7 @@ class RegionAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Store)
-class StoreAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
+class StoreAdmin(StoreScopedAdmin, SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "store_name",
         "store_type",
@@ -85,7 +85,7 @@ class StoreAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(ExportAdmin, admin.ModelAdmin):
+class CalendarDayAdmin(SheetAdmin, admin.ModelAdmin):
     list_display = ["the_date", "id", "the_day", "week_of_year", "quarter", "the_year"]
     list_filter = ["the_year", "quarter", "the_month"]
     date_hierarchy = "the_date"
@@ -98,14 +98,14 @@ class ExchangeRateInline(admin.TabularInline):
 
 
 @admin.register(Currency)
-class CurrencyAdmin(ExportAdmin, admin.ModelAdmin):
+class CurrencyAdmin(SheetAdmin, admin.ModelAdmin):
     list_display = ["id", "currency"]
     search_fields = ["currency"]
     inlines = [ExchangeRateInline]
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(ExportAdmin, admin.ModelAdmin):
+class ExchangeRateAdmin(SheetAdmin, admin.ModelAdmin):
     list_display = ["currency", "date", "conversion_ratio"]
     list_filter = ["currency"]
     list_select_related = ["currency"]
@@ -113,13 +113,13 @@ class ExchangeRateAdmin(ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(WarehouseClass)
-class WarehouseClassAdmin(ExportAdmin, admin.ModelAdmin):
+class WarehouseClassAdmin(SheetAdmin, admin.ModelAdmin):
     list_display = ["id", "description"]
     search_fields = ["description"]
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
+class WarehouseAdmin(StoreScopedAdmin, SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "warehouse_name",
         "warehouse_class",
@@ -135,7 +135,7 @@ class WarehouseAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ProductClass)
-class ProductClassAdmin(ExportAdmin, SimpleHistoryAdmin):
+class ProductClassAdmin(SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "id",
         "product_family",
@@ -148,7 +148,7 @@ class ProductClassAdmin(ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ExportAdmin, SimpleHistoryAdmin):
+class ProductAdmin(SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "product_name",
         "brand_name",
@@ -184,7 +184,7 @@ class ProductAdmin(ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
+class DeliveryAdmin(StoreScopedAdmin, SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "delivery_date",
         "store",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from foodmart_site.exports import ExportAdmin
+from etl.admin_sheets import SheetAdmin
 from inventory.scoping import StoreScopedAdmin
 from people.models import Department, Employee, PayrollLine, Position, StoreAccess, User
 
@@ -37,13 +37,13 @@ class StoreAccessAdmin(StoreScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ExportAdmin, SimpleHistoryAdmin):
+class DepartmentAdmin(SheetAdmin, SimpleHistoryAdmin):
     list_display = ["id", "department_description"]
     search_fields = ["department_description"]
 
 
 @admin.register(Position)
-class PositionAdmin(ExportAdmin, SimpleHistoryAdmin):
+class PositionAdmin(SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "id",
         "position_title",
@@ -57,7 +57,7 @@ class PositionAdmin(ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
+class EmployeeAdmin(StoreScopedAdmin, SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "full_name",
         "position",
@@ -78,7 +78,7 @@ class EmployeeAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(PayrollLine)
-class PayrollLineAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
+class PayrollLineAdmin(StoreScopedAdmin, SheetAdmin, admin.ModelAdmin):
     list_display = [
         "pay_date",
         "employee_name",

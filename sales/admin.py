@@ -1,13 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from foodmart_site.exports import ExportAdmin
+from etl.admin_sheets import SheetAdmin
 from inventory.scoping import StoreScopedAdmin
 from sales.models import Account, Customer, Expense, ExpenseCategory, Promotion, SaleLine
 
 
 @admin.register(Promotion)
-class PromotionAdmin(ExportAdmin, SimpleHistoryAdmin):
+class PromotionAdmin(SheetAdmin, SimpleHistoryAdmin):
     list_display = ["promotion_name", "id", "media_type", "cost", "start_date", "end_date"]
     list_filter = ["media_type"]
     search_fields = ["promotion_name", "=id"]
@@ -15,7 +15,7 @@ class PromotionAdmin(ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ExportAdmin, SimpleHistoryAdmin):
+class CustomerAdmin(SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "fullname",
         "account_num",
@@ -33,7 +33,7 @@ class CustomerAdmin(ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(SaleLine)
-class SaleLineAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
+class SaleLineAdmin(StoreScopedAdmin, SheetAdmin, admin.ModelAdmin):
     list_display = [
         "sale_date",
         "store",
@@ -56,7 +56,7 @@ class SaleLineAdmin(StoreScopedAdmin, ExportAdmin, admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ExportAdmin, SimpleHistoryAdmin):
+class AccountAdmin(SheetAdmin, SimpleHistoryAdmin):
     list_display = [
         "id",
         "account_description",
@@ -70,13 +70,13 @@ class AccountAdmin(ExportAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ExpenseCategory)
-class ExpenseCategoryAdmin(ExportAdmin, admin.ModelAdmin):
+class ExpenseCategoryAdmin(SheetAdmin, admin.ModelAdmin):
     list_display = ["id", "category_description", "category_parent"]
     search_fields = ["id", "category_description"]
 
 
 @admin.register(Expense)
-class ExpenseAdmin(StoreScopedAdmin, ExportAdmin, SimpleHistoryAdmin):
+class ExpenseAdmin(StoreScopedAdmin, SheetAdmin, SimpleHistoryAdmin):
     list_display = ["exp_date", "store", "account", "category", "amount", "currency", "batch"]
     list_filter = ["store", "account", "category", "currency"]
     date_hierarchy = "exp_date"

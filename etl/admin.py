@@ -1,12 +1,20 @@
 from django.contrib import admin, messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from etl.models import Batch
+from etl.models import Batch, UploadJob
 from etl.pipeline import rollback
+from inventory.scoping import store_ids_for
+
+
+def own_unless_head_office(queryset, user):
+    """Head-office roles see every load; a store's people see their own."""
+    if store_ids_for(user) is None:
+        return queryset
+    return queryset.filter(created_by=user)
 
 
 @admin.register(Batch)
@@ -33,6 +41,9 @@ class BatchAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Batch._meta.fields]
     actions = ["roll_back"]
 
+    def get_queryset(self, request):
+        return own_unless_head_office(super().get_queryset(request), request.user)
+
     def has_add_permission(self, request):
         return False  # batches are written by loads only
 
@@ -56,7 +67,7 @@ class BatchAdmin(admin.ModelAdmin):
     def report_view(self, request, pk):
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
-        batch = get_object_or_404(Batch, pk=pk)
+        batch = get_object_or_404(self.get_queryset(request), pk=pk)
         response = HttpResponse(batch.error_report, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="batch-{pk}-problems.csv"'
         return response
@@ -82,3 +93,54 @@ class BatchAdmin(admin.ModelAdmin):
                 continue
             self.message_user(request, f"Batch {batch.pk} rolled back: {removed} row(s) removed.")
         return None
+
+
+@admin.register(UploadJob)
+class UploadJobAdmin(admin.ModelAdmin):
+    """Big uploads loading in the background: the page of one shows its
+    progress bar, updated while the load runs, and then its batch."""
+
+    list_display = [
+        "source_name",
+        "table",
+        "status",
+        "rows_done",
+        "rows_total",
+        "created_by",
+        "created_at",
+        "batch",
+    ]
+    list_filter = ["status", "table"]
+    list_select_related = ["created_by", "batch"]
+    readonly_fields = [f.name for f in UploadJob._meta.fields]
+    change_form_template = "admin/etl/uploadjob/progress.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return own_unless_head_office(super().get_queryset(request), request.user)
+
+    def get_urls(self):
+        progress = self.admin_site.admin_view(self.progress_view)
+        return [
+            path("<int:pk>/progress.json", progress, name="etl_uploadjob_progress"),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, pk):
+        job = get_object_or_404(self.get_queryset(request), pk=pk)
+        batch_url = reverse("admin:etl_batch_change", args=[job.batch_id]) if job.batch_id else ""
+        return JsonResponse(
+            {
+                "status": job.status,
+                "rows_done": job.rows_done,
+                "rows_total": job.rows_total,
+                "percent": job.percent(),
+                "message": job.message,
+                "batch_url": batch_url,
+            }
+        )

@@ -10,12 +10,15 @@ as on the command line. Its row-by-row engine is not used (CONVENTIONS §3).
 """
 
 import tempfile
+import uuid
 from pathlib import Path
 
 import pandas as pd
 import tablib
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportExportMixin
@@ -24,8 +27,10 @@ from import_export.resources import ModelResource
 from import_export.results import Error, Result, RowResult
 
 from etl.extract import ExtractError
+from etl.models import UploadJob
 from etl.pipeline import AlreadyLoaded, LoadFailed, run
 from etl.specs import specs_for_model
+from etl.tasks import load_upload
 from foodmart_site.exports import CSV, XLSX
 
 PREVIEW_ROWS = 1000
@@ -138,6 +143,28 @@ def _fill_preview(result: Result, collect: dict, batch) -> None:
         result.increment_row_result_total(row)
 
 
+def start_background_load(upload, model, user) -> UploadJob:
+    """Keep the upload on disk, count its rows, queue its load."""
+    folder = Path(settings.ETL_UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}-{Path(upload.name).name}"
+    lines = 0
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+            lines += chunk.count(b"\n")
+    job = UploadJob.objects.create(
+        table=specs_for_model(model)[0].name,
+        source_name=upload.name,
+        path=str(path),
+        size=upload.size,
+        rows_total=max(lines - 1, 0),
+        created_by=user,
+    )
+    transaction.on_commit(lambda: load_upload.enqueue(job.pk))
+    return job
+
+
 class SheetAdmin(ImportExportMixin):
     """Admin mixin: Import (through the pipeline) and Export (CSV or XLSX,
     formula-safe, scoped and filtered) on a model's changelist."""
@@ -161,6 +188,16 @@ class SheetAdmin(ImportExportMixin):
                 {"Meta": type("Meta", (), {"model": self.model})},
             )
         ]
+
+    def import_action(self, request, **kwargs):
+        """Big files go to a background load; the rest get the preview."""
+        upload = request.FILES.get("import_file")
+        if request.method == "POST" and upload and upload.size > settings.ETL_BACKGROUND_BYTES:
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            job = start_background_load(upload, self.model, request.user)
+            return HttpResponseRedirect(reverse("admin:etl_uploadjob_change", args=[job.pk]))
+        return super().import_action(request, **kwargs)
 
     def get_import_data_kwargs(self, request, *args, **kwargs):
         form = kwargs.get("form")

@@ -106,3 +106,45 @@ class RowImage(models.Model):
 
     def __str__(self):
         return f"{self.batch_id}: {self.key}"
+
+
+class UploadJob(models.Model):
+    """A big upload waiting for, or in, a background load; its page shows
+    the progress (rows done of the file's rows) and then its batch."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    table = models.CharField(max_length=60)
+    source_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=500, help_text="Where the upload waits on disk.")
+    size = models.BigIntegerField()
+    rows_total = models.IntegerField(help_text="Rows in the file (its lines less the header).")
+    rows_done = models.IntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    message = models.TextField(blank=True)
+    batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rows_done__gte=0) & models.Q(size__gte=0),
+                name="uploadjob_counts_not_negative",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source_name} -> {self.table} ({self.status})"
+
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, int(100 * self.rows_done / self.rows_total)) if self.rows_total else 0

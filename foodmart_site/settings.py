@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "import_export",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     # Business apps, in the order their imports run: inventory is the base.
     "inventory",
     "people",
@@ -84,6 +86,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_config(BASE_DIR)}
+# A second connection to the same database, outside any load's transaction:
+# a background load reports its progress through it while it runs.
+DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
@@ -119,6 +124,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Uploads need the add permission (the pipeline then checks the rest).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+
+# Uploads above this size (bytes) are not loaded in the request: they run
+# as a background job (django-tasks, its database backend: no extra
+# server) with a progress page. Run the worker: manage.py db_worker.
+ETL_BACKGROUND_BYTES = int(os.environ.get("ETL_BACKGROUND_BYTES") or 2_000_000)
+ETL_UPLOAD_DIR = Path(os.environ.get("ETL_UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Where load_foodmart reads by default: the copy that ships with the project.
 FOODMART_DATA_DIR = Path(os.environ.get("FOODMART_DATA_DIR") or BASE_DIR / "data" / "foodmart")

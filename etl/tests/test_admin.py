@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from etl.models import Batch
 from etl.pipeline import LoadFailed, run
+from people.models import User
 from sales.models import SaleLine
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,24 @@ def test_the_problem_report_downloads_as_csv(admin_client_for):
     body = response.content.decode()
     assert body.splitlines()[0] == "file,row,column,value,reason"
     assert "march.csv,2,store_id,999,unknown store" in body
+
+
+def test_a_manager_sees_only_their_own_loads(admin_client_for):
+    theirs = run(
+        pd.DataFrame(
+            {
+                "store_id": [6],
+                "account_id": [4100],
+                "exp_date": ["1999-02-01"],
+                "category_id": ["ACTUAL"],
+                "currency_id": [1],
+                "amount": ["5.00"],
+            }
+        ),
+        table="expense_fact",
+        user=User.objects.get(username="manager"),
+        source_name="mine.csv",
+    )
+    new_sales()  # someone else's
+    shown = admin_client_for("manager").get(CHANGELIST).context["cl"].queryset
+    assert list(shown) == [theirs]

@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
-from etl.models import Batch, RowImage
+from etl.models import Batch, RowImage, UploadJob
 from inventory.models import Delivery, Store
 from people.models import StoreAccess, User
 from sales.models import Promotion
@@ -66,6 +66,16 @@ def accounts(db):
     )
     RowImage.objects.create(batch=batch, key={"id": 1}, before=None)
     RowImage.objects.create(batch=batch, key={"id": 2}, before={"id": 2})
+    for name in ("a.csv", "b.csv"):
+        UploadJob.objects.create(
+            table="sales_fact",
+            source_name=name,
+            path=f"/tmp/{name}",
+            size=10,
+            rows_total=1,
+            batch=batch,
+            created_by=a,
+        )
 
 
 # Check and multi-column unique constraints: name -> (model, bad values).
@@ -147,6 +157,7 @@ BAD_VALUES = {
     "batch_file_appended_once": "covered by test_a_file_is_appended_once_per_table",
     "batch_counts_not_negative": {"rows_read": -1},
     "batch_mode_known": {"mode": "merge"},
+    "uploadjob_counts_not_negative": {"rows_done": -1},
 }
 
 

@@ -28,11 +28,18 @@ browser:
 db: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo: FoodMart loaded, a first version of each record for the change
+# history, the demo users, then the background worker (big uploads, its
+# log in var/worker.log) and the development server.
 demo: db
 	$(BIN)/python manage.py load_foodmart
+	$(BIN)/python manage.py populate_history --auto > /dev/null
 	$(BIN)/python manage.py demo_users
 	@echo "Open http://$(HOST):$(PORT)/admin/ and log in with a user above (Ctrl-C stops)."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@mkdir -p var
+	@$(BIN)/python manage.py db_worker --interval 1 > var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install browser lint
 	$(BIN)/python -m pytest

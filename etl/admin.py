@@ -50,6 +50,9 @@ class BatchAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # a batch is a record: undo it, do not edit it
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # nor delete it: the rollback action undoes a load
+
     def has_rollback_permission(self, request):
         return request.user.has_perm("etl.rollback_batch")
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportExportMixin
+from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.resources import ModelResource
 from import_export.results import Error, Result, RowResult
@@ -31,6 +32,7 @@ from etl.models import UploadJob
 from etl.pipeline import AlreadyLoaded, LoadFailed, run
 from etl.specs import specs_for_model
 from etl.tasks import load_upload
+from etl.transform import as_text
 from foodmart_site.exports import CSV, XLSX
 
 PREVIEW_ROWS = 1000
@@ -68,6 +70,11 @@ class PipelineResource(ModelResource):
 
     spec = None
 
+    def get_user_visible_fields(self):
+        """The columns a sheet may have: the FoodMart names (friendly ones
+        such as Store or Date are accepted too)."""
+        return [Field(column_name=c) for c in self.spec.columns]
+
     def import_data(self, dataset, dry_run=False, file_name=None, user=None, **kwargs):
         path, collect = kwargs["pipeline_path"], {}
         result = Result()
@@ -98,8 +105,9 @@ def _headers(collect: dict) -> list[str]:
 
 
 def _raw_rows(collect: dict) -> pd.DataFrame:
+    """The rows as the pipeline read them, as text (XLSX numbers too)."""
     raw = collect.get("raw") or []
-    return pd.concat(raw) if raw else pd.DataFrame()
+    return pd.concat(raw).apply(as_text) if raw else pd.DataFrame()
 
 
 def _fill_invalid(result: Result, collect: dict, failure: LoadFailed) -> None:
@@ -198,6 +206,12 @@ class SheetAdmin(ImportExportMixin):
             job = start_background_load(upload, self.model, request.user)
             return HttpResponseRedirect(reverse("admin:etl_uploadjob_change", args=[job.pk]))
         return super().import_action(request, **kwargs)
+
+    def get_import_context_data(self, **kwargs):
+        return {
+            **super().get_import_context_data(**kwargs),
+            "background_limit": settings.ETL_BACKGROUND_BYTES,
+        }
 
     def get_import_data_kwargs(self, request, *args, **kwargs):
         form = kwargs.get("form")

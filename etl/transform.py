@@ -111,7 +111,7 @@ def to_model_frame(
         header = columns.by_field.get(f.name)
         if header is None:
             continue
-        values = _as_text(chunk[header])
+        values = as_text(chunk[header])
         column = columns.file_column[header]
         for code in spec.null_codes.get(column, ()):
             values = values.mask(values == code)
@@ -126,12 +126,12 @@ def to_model_frame(
         values = chunk[header] if header in chunk else pd.Series("", index=chunk.index)
         reason = str(constraint.violation_error_message or constraint.name)
         reason = reason.replace('"%(name)s"', constraint.name)
-        problems += _problems(file, header, _as_text(values), broken, reason)
+        problems += _problems(file, header, as_text(values), broken, reason)
     bad_rows = {p.row - FIRST_DATA_ROW for p in problems}
     return frame.drop(index=list(bad_rows)), problems
 
 
-def _as_text(values: pd.Series) -> pd.Series:
+def as_text(values: pd.Series) -> pd.Series:
     """CSV cells are text already; XLSX cells may be numbers, booleans or
     dates, turned into the text a CSV export of the sheet would hold.
     Spaces around a value are not part of it."""

@@ -49,7 +49,20 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 
 @pytest.fixture(scope="module")
-def app_url(django_db_setup, django_db_blocker):
+def staff(django_db_setup, django_db_blocker):
+    """Employee ids looked up before the browser starts (Playwright's event
+    loop would keep Django's ORM from running on this thread)."""
+    from people.models import Employee
+
+    with django_db_blocker.unblock():
+        return {
+            store: Employee.objects.filter(store_id=store).order_by("pk").first().pk
+            for store in (6, 7)
+        }
+
+
+@pytest.fixture(scope="module")
+def app_url(django_db_setup, django_db_blocker, staff):
     with django_db_blocker.unblock():
         url = url_of_test_database()
     port = free_port()
@@ -72,10 +85,39 @@ def app_url(django_db_setup, django_db_blocker):
     finally:
         process.terminate()
         process.wait(10)
+        with django_db_blocker.unblock():
+            wait_for_other_sessions_to_end()
+
+
+def wait_for_other_sessions_to_end(timeout: float = 15) -> None:
+    """The server's database session outlives its process by a moment; the
+    test database can only be dropped once it has gone."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        raise RuntimeError(f"sessions still open: {cursor.fetchall()}")
+
+
+SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no browser: {CHROMIUM} is missing (make browser installs Debian's chromium)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -84,7 +126,7 @@ def browser():
 
 @pytest.fixture
 def page(app_url, browser):
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     yield context.new_page()
     context.close()
 
@@ -98,7 +140,7 @@ def log_in(page, app_url, username):
     expect(page.locator("#site-name")).to_have_text("ABC Foodmart back office")
 
 
-def test_admin_finds_a_store_and_opens_it(page, app_url, tmp_path):
+def test_admin_finds_a_store_and_opens_it(page, app_url):
     log_in(page, app_url, "admin")
     page.get_by_role("link", name="Stores", exact=True).click()
     expect(page.locator("#result_list tbody tr")).to_have_count(25)
@@ -107,7 +149,6 @@ def test_admin_finds_a_store_and_opens_it(page, app_url, tmp_path):
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     page.get_by_role("link", name="Store 6").click()
     expect(page.locator("#id_store_city")).to_have_value("Beverly Hills")
-    page.screenshot(path=tmp_path / "store6.png")
 
 
 def test_executive_drills_sale_lines_from_month_to_one_line(page, app_url):
@@ -130,3 +171,84 @@ def test_wrong_password_is_refused(page, app_url):
     page.fill("#id_password", "not-the-password")
     page.click("input[type=submit]")
     expect(page.locator(".errornote")).to_be_visible()
+
+
+def test_manager_edits_their_staff_and_cannot_open_another_stores(page, app_url, staff):
+    own, other = staff[6], staff[7]
+    log_in(page, app_url, "manager")
+    page.get_by_role("link", name="Employees").click()
+    expect(page.locator("#result_list tbody tr").first).to_be_visible()
+    stores = page.locator("#result_list tbody td.field-store").all_inner_texts()
+    assert set(stores) == {"Store 6"}
+    page.goto(f"{app_url}/admin/people/employee/{own}/change/")
+    page.fill("#id_education_level", "Graduate Degree")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist li")).to_contain_text("was changed successfully")
+    page.screenshot(path=SCREENSHOTS / "manager-staff.png")
+    response = page.goto(f"{app_url}/admin/people/employee/{other}/change/")
+    assert response.status == 404
+
+
+def sales_sheet(path, rows):
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    header = ["Product", "Date", "Customer", "Promotion", "Store", "Sales", "Cost", "Units"]
+    for r, row in enumerate([header, *rows]):
+        sheet.write_row(r, 0, row)
+    book.close()
+    return path
+
+
+def test_hq_uploads_sale_lines_fixes_a_bad_row_confirms_and_rolls_back(page, app_url, tmp_path):
+    good = [[1, "1998-07-01", 3, 0, 6, 2.5, 1.0, 1], [2, "1998-07-02", 3, 0, 6, 3.5, 1.5, 2]]
+    bad = [good[0], [2, "1998-07-02", 3, 0, 999, 3.5, 1.5, 2]]
+    log_in(page, app_url, "hq")
+    page.goto(f"{app_url}/admin/sales/saleline/")
+    page.locator("a.import_link").click()
+    page.set_input_files("#id_import_file", str(sales_sheet(tmp_path / "july.xlsx", bad)))
+    page.click("input[type=submit]")
+    errors = page.locator("table.import-preview tbody tr")
+    expect(errors).to_have_count(1)
+    expect(errors.first).to_contain_text("unknown store")
+    expect(errors.first).to_contain_text("999")
+    page.screenshot(path=SCREENSHOTS / "upload-error.png", full_page=True)
+
+    page.set_input_files("#id_import_file", str(sales_sheet(tmp_path / "july.xlsx", good)))
+    page.click("input[type=submit]")
+    expect(page.locator("table.import-preview tr.new")).to_have_count(2)
+    page.click("form[action*=process_import] input[type=submit]")
+    expect(page.locator(".messagelist li")).to_contain_text("inserted 2")
+    page.screenshot(path=SCREENSHOTS / "upload-batch.png")
+    expect(page.locator("div.field-source_name .readonly")).to_have_text("july.xlsx")
+
+    # Undo it through the admin's rollback action and its confirmation page.
+    page.goto(f"{app_url}/admin/etl/batch/?q=july.xlsx")
+    page.locator("#result_list tbody input.action-select").first.check()
+    page.select_option("select[name=action]", "roll_back")
+    page.click("button[name=index]")
+    expect(page.locator("#content")).to_contain_text("removes 2 inserted row(s)")
+    page.click("input[value='Yes, roll them back']")
+    expect(page.locator(".messagelist")).to_contain_text("2 row(s) removed")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/inventory/store/",
+        "/admin/people/employee/",
+        "/admin/sales/saleline/",
+        "/admin/inventory/product/",
+        "/admin/inventory/store/6/change/",
+        "/admin/people/employee/2/change/",
+        "/admin/etl/batch/",
+    ],
+)
+def test_executive_gets_no_change_buttons(page, app_url, path):
+    log_in(page, app_url, "executive")
+    page.goto(app_url + path)
+    expect(page.locator("#content")).to_be_visible()
+    for control in ["a.addlink", "input[name=_save]", "a.deletelink", "a.import_link"]:
+        expect(page.locator(control)).to_have_count(0)
+    expect(page.get_by_role("link", name="Import", exact=True)).to_have_count(0)

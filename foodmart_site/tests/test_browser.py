@@ -176,6 +176,8 @@ def test_wrong_password_is_refused(page, app_url):
 def test_manager_edits_their_staff_and_cannot_open_another_stores(page, app_url, staff):
     own, other = staff[6], staff[7]
     log_in(page, app_url, "manager")
+    expect(page.locator("#your-work")).to_contain_text("Store 6")
+    page.screenshot(path=SCREENSHOTS / "manager-index.png")
     page.get_by_role("link", name="Employees").click()
     expect(page.locator("#result_list tbody tr").first).to_be_visible()
     stores = page.locator("#result_list tbody td.field-store").all_inner_texts()

@@ -74,3 +74,24 @@ def test_demo_users_command_prints_random_passwords_by_default(capsys):
     for username, password, *_ in lines:
         assert User.objects.get(username=username).check_password(password)
     assert len({password for _, password, *_ in lines}) == 5
+
+
+@pytest.mark.parametrize(
+    "username,shown,hidden",
+    [
+        (
+            "manager",
+            ["Store managers", "Store 6", "Staff", "Upload expenses"],
+            ["Upload sale lines"],
+        ),
+        ("hq", ["HQ staff", "every store", "Upload sale lines", "Import batches"], []),
+        ("executive", ["Executives", "every store", "Sale lines, by day"], ["Upload", "Staff"]),
+    ],
+)
+def test_the_index_shows_each_role_its_work(username, shown, hidden, admin_client_for):
+    page = admin_client_for(username).get(reverse("admin:index")).content.decode()
+    panel = page[page.index('id="your-work"') :][:3000]
+    for text in shown:
+        assert text in panel
+    for text in hidden:
+        assert text not in panel

@@ -374,6 +374,12 @@ def append(cursor, staging: Staging, batch: Batch) -> None:
         ).format(d=sql.Identifier(date), stage=sql.Identifier(staging.name))
     )
     months = cursor.fetchall()
+    if len(months) > 1:  # each month's insert then reads only its rows
+        cursor.execute(
+            sql.SQL("CREATE INDEX ON {} ({})").format(
+                sql.Identifier(staging.name), sql.Identifier(date)
+            )
+        )
     batch.rows_inserted = 0
     for start, rows in months:
         _, end = partitioning.month_bounds(start)

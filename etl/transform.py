@@ -111,8 +111,11 @@ def to_model_frame(
         header = columns.by_field.get(f.name)
         if header is None:
             continue
-        values = as_text(chunk[header])
         column = columns.file_column[header]
+        # Numbers parse (and COPY reads them) with spaces around; stripping
+        # a million cells in Python would cost more than the parse itself.
+        numeric = _is_integer(f) or isinstance(f, models.DecimalField)
+        values = as_text(chunk[header], strip=not numeric or column in spec.calendar_columns)
         for code in spec.null_codes.get(column, ()):
             values = values.mask(values == code)
         converted, number, bad = _convert(values, f, column in spec.calendar_columns, calendar)
@@ -131,12 +134,14 @@ def to_model_frame(
     return frame.drop(index=list(bad_rows)), problems
 
 
-def as_text(values: pd.Series) -> pd.Series:
+def as_text(values: pd.Series, strip: bool = True) -> pd.Series:
     """CSV cells are text already; XLSX cells may be numbers, booleans or
     dates, turned into the text a CSV export of the sheet would hold.
     Spaces around a value are not part of it."""
     is_text = isinstance(values.dtype, pd.StringDtype)  # pandas 3 reads CSV as str
     if is_text or (values.dtype == object and values.map(type).eq(str).all()):
+        if not strip:
+            return values
         stripped = values.str.strip()
         return stripped.mask(stripped == "")
     if values.dtype != object:

@@ -6,6 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from etl.models import UploadJob
+from etl.tasks import load_upload
 from sales.models import SaleLine
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +32,22 @@ def test_changelist_opens_without_n_plus_one(model, admin_client_for):
     assert len(queries) <= MAX_CHANGELIST_QUERIES, [q["sql"] for q in queries]
 
 
+def make_a_row_if_foodmart_has_none(model):
+    """Tables that loads and jobs fill, not FoodMart: give them one row."""
+    if model.objects.exists():
+        return
+    if model is UploadJob:
+        UploadJob.objects.create(
+            table="sales_fact", source_name="a.csv", path="/tmp/a.csv", size=1, rows_total=1
+        )
+    elif model._meta.model_name == "dbtaskresult":
+        load_upload.enqueue(0)  # queued, never run here
+
+
 @pytest.mark.parametrize("model", REGISTERED, ids=label)
 def test_change_view_of_first_row_opens(model, admin_client_for):
+    make_a_row_if_foodmart_has_none(model)
     obj = model.objects.order_by("pk").first()
-    if obj is None:
-        pytest.skip(f"no {model.__name__} rows in FoodMart")
     client = admin_client_for("admin")
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
     assert client.get(url).status_code == 200

@@ -198,10 +198,16 @@ def _header(staging: Staging, headers: dict, column: str) -> str:
     return column
 
 
+def repeat_keys(staging: Staging) -> list[list[str]]:
+    """The column sets a row may not repeat within a file: the table's
+    keys, or for a fact table without one, every column."""
+    return unique_keys(staging.spec) or [staging.columns]
+
+
 def duplicate_problems(cursor, staging: Staging, file: str, headers: dict) -> list[Problem]:
     """Rows repeating an earlier row of the file: the same key, or for a
     fact table without a key, the same values in every column."""
-    keys = unique_keys(staging.spec) or [staging.columns]
+    keys = repeat_keys(staging)
     problems = []
     for key in keys:
         what = "key (" + ", ".join(key) + ")" if key != staging.columns else "values"

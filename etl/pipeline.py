@@ -26,7 +26,13 @@ from etl import load
 from etl.extract import ExtractError, read_chunks
 from etl.models import Batch
 from etl.specs import TableSpec, get_spec
-from etl.transform import Problem, ValidationFailed, resolve_columns, to_model_frame
+from etl.transform import (
+    Problem,
+    RepeatFinder,
+    ValidationFailed,
+    resolve_columns,
+    to_model_frame,
+)
 from inventory.models import CalendarDay
 from inventory.scoping import store_ids_for
 
@@ -247,7 +253,7 @@ def _load(source, spec, batch, *, name, dry_run, progress, user=None, collect=No
         # defaults, 4 MB and 64 MB, make a million-row load spill to disk).
         cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        staging, columns = None, None
+        staging, columns, finders = None, None, None
         for chunk in _chunks(source):
             if columns is None:
                 columns = resolve_columns(list(chunk.columns), spec, file=name)
@@ -260,6 +266,9 @@ def _load(source, spec, batch, *, name, dry_run, progress, user=None, collect=No
                 collect.setdefault("raw", []).append(chunk)
             if staging is None:
                 staging = load.create_staging(cursor, spec, list(frame.columns))
+                finders = [(key, RepeatFinder()) for key in load.repeat_keys(staging)]
+            for key, finder in finders:
+                finder.add(frame[key])
             load.copy_rows(cursor, staging, frame)
             if progress:
                 progress(batch.rows_read)
@@ -274,7 +283,8 @@ def _load(source, spec, batch, *, name, dry_run, progress, user=None, collect=No
             store_ids = store_ids_for(user)
             if store_ids is not None:
                 problems += load.scope_problems(cursor, staging, store_ids, name, headers)
-        problems += load.duplicate_problems(cursor, staging, name, headers)
+        if spec.distinct or any(finder.found_any() for _, finder in finders):
+            problems += load.duplicate_problems(cursor, staging, name, headers)
         # A replace's rows may repeat the rows it is about to delete.
         if not batch.forced and batch.mode != "replace":
             problems += load.already_loaded_problems(cursor, staging, name, headers)

@@ -6,10 +6,11 @@ RowImage so that the batch can be rolled back.
 Every function here runs inside the caller's transaction (see pipeline).
 """
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from django.db.models import UniqueConstraint
 from psycopg import sql
 
@@ -61,17 +62,22 @@ def create_staging(cursor, spec: TableSpec, columns: list[str]) -> Staging:
 
 
 def copy_rows(cursor, staging: Staging, frame: pd.DataFrame) -> None:
-    """COPY one chunk of typed rows (its index = row position in file)."""
+    """COPY one chunk of typed rows (its index = row position in file).
+    The CSV text is written by Arrow's C++ writer: pandas' own to_csv took
+    three seconds a million rows, more than the COPY itself."""
     if frame.empty:
         return
     rows = frame[staging.columns].assign(**{ROW: frame.index + FIRST_DATA_ROW})
-    buffer = io.StringIO()
-    rows.to_csv(buffer, index=False, header=False)
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    # Missing values come out as empty unquoted fields: NULL to COPY.
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    pacsv.write_csv(table, sink, write_options=options)
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         sql.Identifier(staging.name), ident(*staging.columns, ROW)
     )
     with cursor.copy(statement) as copy:
-        copy.write(buffer.getvalue())
+        copy.write(sink.getvalue().to_pybytes())
 
 
 def keep_first_per_key(cursor, staging: Staging) -> None:

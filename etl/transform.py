@@ -125,11 +125,13 @@ def to_model_frame(
         out[f.column], typed[f.name] = converted, number
     frame = pd.DataFrame(out, index=chunk.index)
     for constraint, broken, names in rules.violations(frame, spec.model, typed):
+        if not broken.any():
+            continue
         header = columns.by_field.get(names[0], names[0])
         values = chunk[header] if header in chunk else pd.Series("", index=chunk.index)
         reason = str(constraint.violation_error_message or constraint.name)
         reason = reason.replace('"%(name)s"', constraint.name)
-        problems += _problems(file, header, as_text(values), broken, reason)
+        problems += _problems(file, header, as_text(values[broken]), broken[broken], reason)
     bad_rows = {p.row - FIRST_DATA_ROW for p in problems}
     return frame.drop(index=list(bad_rows)), problems
 

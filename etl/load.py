@@ -517,8 +517,10 @@ def roll_back(cursor, spec: TableSpec, batch: Batch) -> int:
     deleted; return the number of rows removed."""
     table = sql.Identifier(spec.model._meta.db_table)
     key = [spec.model._meta.get_field(k).column for k in spec.key]
+    months = _months_of(cursor, spec, batch) if spec.is_fact else []
     if spec.is_fact:
         cursor.execute(sql.SQL("DELETE FROM {} WHERE batch_id = %s").format(table), [batch.pk])
+        removed = cursor.rowcount
     else:
         match = sql.SQL(" AND ").join(
             sql.SQL("{t}.{c} = (i.key ->> {k})::{typ}").format(
@@ -533,7 +535,7 @@ def roll_back(cursor, spec: TableSpec, batch: Batch) -> int:
             ).format(t=table, match=match),
             [batch.pk],
         )
-    removed = cursor.rowcount
+        removed = cursor.rowcount
     restore = sql.SQL(
         "INSERT INTO {t} SELECT (jsonb_populate_record(NULL::{t}, before)).* "
         "FROM etl_rowimage WHERE batch_id = %s AND before IS NOT NULL"
@@ -547,7 +549,24 @@ def roll_back(cursor, spec: TableSpec, batch: Batch) -> int:
             ),
         )
     cursor.execute(restore, [batch.pk])
+    for start in months:  # a month the batch made, left empty: drop it
+        partitioning.drop_month_if_empty(cursor, spec.model._meta.db_table, start)
     return removed
+
+
+def _months_of(cursor, spec: TableSpec, batch: Batch) -> list:
+    """The months a fact batch wrote to, for a partitioned table."""
+    table = spec.model._meta.db_table
+    if not spec.date_field or not partitioning.is_partitioned(cursor, table):
+        return []
+    date = spec.model._meta.get_field(spec.date_field).column
+    cursor.execute(
+        sql.SQL(
+            "SELECT DISTINCT date_trunc('month', {})::date FROM {} WHERE batch_id = %s"
+        ).format(sql.Identifier(date), sql.Identifier(table)),
+        [batch.pk],
+    )
+    return [m for (m,) in cursor.fetchall()]
 
 
 def _sql_type(spec: TableSpec, column: str) -> str:

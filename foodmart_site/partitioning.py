@@ -178,3 +178,16 @@ def month_rows(cursor, table: str, start: dt.date) -> int:
         return 0
     cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name)))
     return cursor.fetchone()[0]
+
+
+def drop_month_if_empty(cursor, table: str, start: dt.date) -> bool:
+    """Drop the month's partition when nothing is left in it (a rolled-back
+    load's month): empty partitions only cost the planner time."""
+    name = partition_name(table, start)
+    if name not in partitions(cursor, table):
+        return False
+    cursor.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(name)))
+    if cursor.fetchone()[0]:
+        return False
+    cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
+    return True

@@ -103,3 +103,27 @@ def test_rebuilding_an_existing_month_keeps_its_rows():
 
 def test_deliveries_are_partitioned_the_same_way():
     assert Delivery.objects.filter(delivery_date__year=1998).count() == 7282
+
+
+def test_rolling_back_a_load_drops_the_months_it_left_empty():
+    import pandas as pd
+
+    from etl.pipeline import rollback, run
+
+    frame = pd.DataFrame(
+        {
+            "product_id": [1, 1],
+            "sale_date": ["2005-03-01", "1997-03-02"],
+            "customer_id": [3, 3],
+            "promotion_id": [0, 0],
+            "store_id": [6, 6],
+            "store_sales": ["1.00", "1.00"],
+            "store_cost": ["0.50", "0.50"],
+            "unit_sales": [1, 1],
+        }
+    )
+    batch = run(frame, table="sales_fact")
+    assert "sales_saleline_2005_03" in parts("sales_saleline")
+    rollback(batch)
+    assert "sales_saleline_2005_03" not in parts("sales_saleline")
+    assert "sales_saleline_1997_03" in parts("sales_saleline")  # FoodMart's rows stay

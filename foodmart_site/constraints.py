@@ -1,4 +1,5 @@
-"""Small builders for the CHECK constraints every app repeats."""
+"""Small builders for what every app's models repeat: CHECK constraints,
+the batch a fact row came with, and FoodMart's person codes."""
 
 from django.db import models
 
@@ -24,4 +25,28 @@ def not_before(model_name: str, later: str, earlier: str) -> models.CheckConstra
         name=f"{model_name}_{later}_not_before_{earlier}",
         violation_error_message=f"{later.replace('_', ' ')} cannot be before "
         f"{earlier.replace('_', ' ')}.",
+    )
+
+
+class MaritalStatus(models.TextChoices):
+    MARRIED = "M", "Married"
+    SINGLE = "S", "Single"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+
+
+def batch_field(*, db_index: bool = True) -> models.ForeignKey:
+    """The load (etl.Batch) a fact row came with; NULL for a row typed in
+    the admin. Kept (PROTECT) while the batch's rows exist: a batch is
+    undone by its rollback, which removes them first."""
+    return models.ForeignKey(
+        "etl.Batch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=db_index,
     )

@@ -10,7 +10,7 @@ from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from foodmart_site.constraints import non_negative, not_before
+from foodmart_site.constraints import batch_field, non_negative, not_before
 from inventory.scoping import StoreScopedQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 4}
@@ -318,14 +318,7 @@ class Delivery(models.Model):
     # A batch's rows are written together, so they sit together on disk:
     # a BRIN index (below) finds them for a rollback at a fraction of a
     # B-tree's cost to build and keep.
-    batch = models.ForeignKey(
-        "etl.Batch",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        db_index=False,
-    )
+    batch = batch_field(db_index=False)
 
     objects = StoreScopedQuerySet.as_manager()
 

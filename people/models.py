@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from foodmart_site.constraints import non_negative, not_before
+from foodmart_site.constraints import Gender, MaritalStatus, batch_field, non_negative, not_before
 from inventory.models import MONEY, Currency, Store
 from inventory.scoping import StoreScopedQuerySet
 
@@ -104,13 +104,8 @@ class Employee(models.Model):
 
     store_path = "store"
 
-    class MaritalStatus(models.TextChoices):
-        MARRIED = "M", "Married"
-        SINGLE = "S", "Single"
-
-    class Gender(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
+    MaritalStatus = MaritalStatus
+    Gender = Gender
 
     id = models.IntegerField(primary_key=True)
     full_name = models.CharField(max_length=120)
@@ -171,9 +166,7 @@ class PayrollLine(models.Model):
     overtime_paid = models.DecimalField(**MONEY)
     vacation_accrued = models.DecimalField(max_digits=8, decimal_places=2)
     vacation_used = models.DecimalField(max_digits=8, decimal_places=2)
-    batch = models.ForeignKey(
-        "etl.Batch", on_delete=models.PROTECT, null=True, blank=True, editable=False
-    )
+    batch = batch_field()
 
     objects = StoreScopedQuerySet.as_manager()
 

@@ -5,7 +5,7 @@ from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from foodmart_site.constraints import non_negative, not_before
+from foodmart_site.constraints import Gender, MaritalStatus, batch_field, non_negative, not_before
 from inventory.models import MONEY, Currency, Product, Region, Store
 from inventory.scoping import StoreScopedQuerySet
 
@@ -44,13 +44,8 @@ class Promotion(models.Model):
 
 
 class Customer(models.Model):
-    class MaritalStatus(models.TextChoices):
-        MARRIED = "M", "Married"
-        SINGLE = "S", "Single"
-
-    class Gender(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
+    MaritalStatus = MaritalStatus
+    Gender = Gender
 
     id = models.IntegerField(primary_key=True)
     account_num = models.CharField(max_length=20, unique=True)
@@ -134,14 +129,7 @@ class SaleLine(models.Model):
     # A batch's rows are written together, so they sit together on disk:
     # a BRIN index (below) finds them for a rollback at a fraction of a
     # B-tree's cost to build and keep.
-    batch = models.ForeignKey(
-        "etl.Batch",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        db_index=False,
-    )
+    batch = batch_field(db_index=False)
 
     objects = StoreScopedQuerySet.as_manager()
 
@@ -213,9 +201,7 @@ class Expense(models.Model):
     category = models.ForeignKey(ExpenseCategory, on_delete=models.PROTECT)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     amount = models.DecimalField(**MONEY)
-    batch = models.ForeignKey(
-        "etl.Batch", on_delete=models.PROTECT, null=True, blank=True, editable=False
-    )
+    batch = batch_field()
 
     objects = StoreScopedQuerySet.as_manager()
 

@@ -155,3 +155,13 @@ def test_every_foodmart_file_loads_through_etl_load_as_load_foodmart_did(foodmar
         measures = totals[spec.name][1]
         assert spec.model.objects.count() == totals[spec.name][0]
         assert spec.model.objects.aggregate(**{m: Sum(m) for m in measures}) == measures
+
+
+def test_a_file_with_thousands_of_repeated_rows_is_refused(tmp_path, capsys):
+    """Thousands of repeats: the exact check stays set-based (it once joined
+    on IS NOT DISTINCT FROM, a nested loop that ran for minutes here)."""
+    rows = [f"{1 + i % 50},1999-0{1 + i % 9}-01,3,0,6,1.25,1.00,1" for i in range(20_000)]
+    path = sales_file(tmp_path / "sales_fact_repeats.csv", *rows)
+    with pytest.raises(CommandError):
+        call_command("etl", "load", str(path), "--table", "sales_fact")
+    assert "repeats the values of row" in capsys.readouterr().err

@@ -306,6 +306,19 @@ def drop_rows(cursor, staging: Staging, rows: set[int]) -> None:
     )
 
 
+def _match_and_differs(key: list[str], others: list[str]):
+    """SQL for "target row t has staged row s's key" and "t's other
+    columns differ from s's" (NULLs compare equal)."""
+    join = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key)
+    if not others:
+        return join, sql.SQL("false")
+    differs = sql.SQL("({}) IS DISTINCT FROM ({})").format(
+        sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in others),
+        sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in others),
+    )
+    return join, differs
+
+
 def row_states(cursor, staging: Staging) -> dict[int, str]:
     """Each staged row's fate in a write: "new", "update" or "skip"
     (unchanged), in the words of django-import-export's preview."""
@@ -317,15 +330,7 @@ def row_states(cursor, staging: Staging) -> dict[int, str]:
         )
         return dict(cursor.fetchall())
     key, others = staging.key, [c for c in staging.columns if c not in staging.key]
-    join = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key)
-    differs = (
-        sql.SQL("({}) IS DISTINCT FROM ({})").format(
-            sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in others),
-            sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in others),
-        )
-        if others
-        else sql.SQL("false")
-    )
+    join, differs = _match_and_differs(key, others)
     cursor.execute(
         sql.SQL(
             "SELECT s.{row}, CASE WHEN t.{k} IS NULL THEN 'new' WHEN {differs} THEN 'update' "
@@ -428,15 +433,7 @@ def upsert(cursor, staging: Staging, batch: Batch) -> None:
         )
     else:
         on_conflict = sql.SQL("DO NOTHING")
-    join = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key)
-    differs = (
-        sql.SQL("({}) IS DISTINCT FROM ({})").format(
-            sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in others),
-            sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in others),
-        )
-        if others
-        else sql.SQL("false")
-    )
+    join, differs = _match_and_differs(key, others)
     cursor.execute(
         sql.SQL(
             "INSERT INTO etl_rowimage (batch_id, key, before) "

@@ -347,11 +347,6 @@ def row_states(cursor, staging: Staging) -> dict[int, str]:
     return dict(cursor.fetchall())
 
 
-def staged_count(cursor, staging: Staging) -> int:
-    cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(staging.name)))
-    return cursor.fetchone()[0]
-
-
 # --- Writing into the real table -----------------------------------------
 
 

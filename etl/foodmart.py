@@ -1,6 +1,7 @@
 """Load a directory of FoodMart-layout CSV files through the pipeline,
 dimensions first, each file as its own batch."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,6 @@ def load_directory(
     """Load every FoodMart table found in ``directory``. A fact file that was
     loaded before is skipped (counted as unchanged); the first file that
     fails stops the load with LoadFailed, earlier files stay loaded."""
-    import time
-
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"No such directory: {directory}")

@@ -393,7 +393,7 @@ def append(cursor, staging: Staging, batch: Batch) -> None:
         params = [batch.pk, start, end]
         # A few rows into a big month: insert them. Many rows, or a new
         # month: rebuild the month and attach it (checks run set-based).
-        if rows < partitioning.month_rows(cursor, target, start):
+        if rows < partitioning.month_rows(cursor, target, start, up_to=rows + 1):
             cursor.execute(_insert(target, cols, in_month), params)
             batch.rows_inserted += cursor.rowcount
         else:

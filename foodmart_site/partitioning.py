@@ -171,12 +171,19 @@ def build_month(cursor, table: str, column: str, start: dt.date, fill) -> None:
     )
 
 
-def month_rows(cursor, table: str, start: dt.date) -> int:
-    """Rows in the month's partition (0 when there is none)."""
+def month_rows(cursor, table: str, start: dt.date, *, up_to: int) -> int:
+    """Rows in the month's partition (0 when there is none), counted no
+    further than ``up_to``: a daily file's check must not scan a month of
+    millions of rows."""
     name = partition_name(table, start)
     if name not in partitions(cursor, table):
         return 0
-    cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name)))
+    cursor.execute(
+        sql.SQL("SELECT count(*) FROM (SELECT FROM {} LIMIT %s) AS part").format(
+            sql.Identifier(name)
+        ),
+        [up_to],
+    )
     return cursor.fetchone()[0]
 
 

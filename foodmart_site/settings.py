@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from foodmart_site.database import database_config
+from foodmart_site.database import database_config, replica_database_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -89,6 +89,12 @@ DATABASES = {"default": database_config(BASE_DIR)}
 # A second connection to the same database, outside any load's transaction:
 # a background load reports its progress through it while it runs.
 DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# A streaming replica, when DATABASE_REPLICA_URL is set, serves report and
+# workbench reads (foodmart_site/replica.py); writes stay on the primary.
+if replica := replica_database_config():
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["foodmart_site.replica.ReplicaRouter"]
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS") or 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")

@@ -15,6 +15,7 @@ typed in the admin); creating that month later moves them over first.
 """
 
 import datetime as dt
+from contextlib import contextmanager
 
 from psycopg import sql
 
@@ -156,7 +157,8 @@ def build_month(cursor, table: str, column: str, start: dt.date, fill) -> None:
             ),
             [start, end],
         )
-    fill(new)
+    with _insert_triggers_of(cursor, table, new):
+        fill(new)
     cursor.execute(
         sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(new), sql.Identifier(name))
     )
@@ -169,6 +171,38 @@ def build_month(cursor, table: str, column: str, start: dt.date, fill) -> None:
     cursor.execute(
         sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(name), bound)
     )
+
+
+@contextmanager
+def _insert_triggers_of(cursor, table: str, new: str):
+    """Give ``new`` the statement-level AFTER INSERT triggers of the
+    partitioned ``table`` while it is filled: the rows that ``fill`` adds
+    are new rows of the table, and what the table's triggers keep (the
+    report rollups) must see them. The rows moved or copied in before are
+    not new, so they fire nothing."""
+    cursor.execute(
+        "SELECT tgname, tgfoid::regproc::text, tgnewtable FROM pg_trigger "
+        "WHERE tgrelid = %s::regclass AND NOT tgisinternal "
+        "AND tgtype & 1 = 0 AND tgtype & 4 <> 0",  # statement level, insert
+        [table],
+    )
+    triggers = cursor.fetchall()
+    for name, function, transition in triggers:
+        referencing = (
+            sql.SQL("REFERENCING NEW TABLE AS {} ").format(sql.Identifier(transition))
+            if transition
+            else sql.SQL("")
+        )
+        cursor.execute(
+            sql.SQL(
+                "CREATE TRIGGER {} AFTER INSERT ON {} {}FOR EACH STATEMENT EXECUTE FUNCTION {}()"
+            ).format(sql.Identifier(name), sql.Identifier(new), referencing, sql.SQL(function))
+        )
+    yield
+    for name, _, _ in triggers:
+        cursor.execute(
+            sql.SQL("DROP TRIGGER {} ON {}").format(sql.Identifier(name), sql.Identifier(new))
+        )
 
 
 def month_rows(cursor, table: str, start: dt.date, *, up_to: int) -> int:

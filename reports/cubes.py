@@ -1,0 +1,659 @@
+"""The semantic layer: each fact with its measures and dimension levels,
+declared once, and the one query builder that every report, the ``report``
+command, the JSON endpoint and notebooks go through.
+
+A query names a fact, the levels to group by, the measures, filters
+(level = value, or a date range), a sort and a limit. ``compile_query``
+turns it into one parameterised SQL statement on the cheapest source that
+can answer it (a rollup of ``reports.rollups`` or the fact table itself)
+and always applies the user's store scope (``inventory.scoping``). Values
+are bound as parameters; SQL text comes only from the declarations below.
+
+The names are FoodMart's (and Mondrian's on this data set), so that anyone
+who knows the data recognises them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.db import connections
+
+from inventory.scoping import store_ids_for
+
+
+class QueryError(ValueError):
+    """A query the layer cannot answer: unknown names, bad values. The
+    message says what is wrong, for a page, a command or an API client."""
+
+
+@dataclass(frozen=True)
+class Join:
+    table: str
+    on: str
+    after: tuple[str, ...] = ()  # joins this one needs first
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    sql: str
+    joins: tuple[str, ...] = ()
+    key: str | None = None  # the fact column the level hangs on
+    grain: str | None = None  # for time levels: year, quarter, month, day
+    record: tuple[str, str, str] | None = None  # (app, model, id sql): admin page
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An aggregate. ``sql`` runs on the fact table (alias ``f``);
+    ``rolled`` on a rollup, whose columns carry the fact's sums under the
+    same names and the line count as ``sale_lines``; None: only the fact
+    table (or a rollup with ``needs``) can answer."""
+
+    name: str
+    sql: str
+    format: str  # money, units, count, ratio, days
+    doc: str
+    rolled: str | None = "same"
+    needs: tuple[str, ...] = ()
+    joins: tuple[str, ...] = ()
+    by_store: bool = False  # meaningful per store only (a store's size)
+
+    def on(self, source: Source) -> str | None:
+        if source.rollup is None:
+            return self.sql
+        if any(column not in source.rollup.keys for column in self.needs):
+            return None
+        return self.sql if self.rolled == "same" else self.rolled
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    table: str
+    date: str  # the date column
+    store: str  # SQL of the row's store id
+    levels: dict[str, Level]
+    measures: dict[str, Measure]
+    joins: dict[str, Join]
+    store_joins: tuple[str, ...] = ()
+    lines_table: str | None = None  # admin list of the rows behind a figure
+    doc: str = ""
+
+    def level(self, name: str) -> Level:
+        try:
+            return self.levels[name]
+        except KeyError:
+            raise QueryError(
+                f"{self.name} has no level {name!r}; levels: {', '.join(self.levels)}"
+            ) from None
+
+    def measure(self, name: str) -> Measure:
+        try:
+            return self.measures[name]
+        except KeyError:
+            raise QueryError(
+                f"{self.name} has no measure {name!r}; measures: {', '.join(self.measures)}"
+            ) from None
+
+
+# --- Declarations ---------------------------------------------------------
+
+GRAINS = ["year", "quarter", "month", "day"]
+
+
+def time_levels(date: str) -> list[Level]:
+    d = f"f.{date}"
+    return [
+        Level("year", f"extract(year FROM {d})::int", grain="year"),
+        Level("quarter", f"to_char({d}, 'YYYY-\"Q\"Q')", grain="quarter"),
+        Level("month", f"to_char({d}, 'YYYY-MM')", grain="month"),
+        Level("day", d, grain="day"),
+    ]
+
+
+STORE_JOIN = {"s": Join("inventory_store", "s.id = {store}")}
+STORE_LEVELS = [
+    Level("store_country", "s.store_country", ("s",), key="store_id"),
+    Level("store_state", "s.store_state", ("s",), key="store_id"),
+    Level("store_city", "s.store_city", ("s",), key="store_id"),
+    Level(
+        "store_name",
+        "s.store_name",
+        ("s",),
+        key="store_id",
+        record=("inventory", "store", "s.id"),
+    ),
+    Level("store_type", "s.store_type", ("s",), key="store_id"),
+]
+PRODUCT_JOINS = {
+    "p": Join("inventory_product", "p.id = f.product_id"),
+    "pc": Join("inventory_productclass", "pc.id = p.product_class_id", ("p",)),
+}
+PRODUCT_LEVELS = [
+    Level("product_family", "pc.product_family", ("pc",), key="product_id"),
+    Level("product_department", "pc.product_department", ("pc",), key="product_id"),
+    Level("product_category", "pc.product_category", ("pc",), key="product_id"),
+    Level("product_subcategory", "pc.product_subcategory", ("pc",), key="product_id"),
+    Level("brand_name", "p.brand_name", ("p",), key="product_id"),
+    Level(
+        "product_name",
+        "p.product_name",
+        ("p",),
+        key="product_id",
+        record=("inventory", "product", "p.id"),
+    ),
+]
+
+
+def _levels(*groups) -> dict[str, Level]:
+    return {level.name: level for group in groups for level in group}
+
+
+def _measures(*measures: Measure) -> dict[str, Measure]:
+    return {m.name: m for m in measures}
+
+
+SALES = Fact(
+    name="sales",
+    table="sales_saleline",
+    date="sale_date",
+    store="f.store_id",
+    lines_table="sales_saleline",
+    doc="Sale lines: one product sold to one customer at one store on one day.",
+    joins={
+        **STORE_JOIN,
+        **PRODUCT_JOINS,
+        "pr": Join("sales_promotion", "pr.id = f.promotion_id"),
+        "c": Join("sales_customer", "c.id = f.customer_id"),
+    },
+    levels=_levels(
+        time_levels("sale_date"),
+        STORE_LEVELS,
+        PRODUCT_LEVELS,
+        [
+            Level(
+                "promotion_name",
+                "pr.promotion_name",
+                ("pr",),
+                key="promotion_id",
+                record=("sales", "promotion", "pr.id"),
+            ),
+            Level("media_type", "pr.media_type", ("pr",), key="promotion_id"),
+            # FoodMart's promotion 0 is "No Promotion".
+            Level(
+                "promoted",
+                "CASE WHEN f.promotion_id = 0 THEN 'no' ELSE 'yes' END",
+                key="promotion_id",
+            ),
+        ],
+        [
+            Level(name, f"c.{column}", ("c",), key="customer_id")
+            for name, column in [
+                ("gender", "gender"),
+                ("marital_status", "marital_status"),
+                ("yearly_income", "yearly_income"),
+                ("education", "education"),
+                ("occupation", "occupation"),
+                ("member_card", "member_card"),
+                ("customer_country", "country"),
+                ("customer_state", "state_province"),
+                ("customer_city", "city"),
+            ]
+        ],
+        [
+            Level(
+                "customer_name",
+                "c.fullname",
+                ("c",),
+                key="customer_id",
+                record=("sales", "customer", "c.id"),
+            )
+        ],
+    ),
+    measures=_measures(
+        Measure("unit_sales", "sum(f.unit_sales)", "units", "Units sold."),
+        Measure("store_sales", "sum(f.store_sales)", "money", "Sales at store prices."),
+        Measure("store_cost", "sum(f.store_cost)", "money", "The store's cost of what it sold."),
+        Measure(
+            "profit",
+            "sum(f.store_sales) - sum(f.store_cost)",
+            "money",
+            "profit = store_sales - store_cost.",
+        ),
+        Measure(
+            "margin",
+            "(sum(f.store_sales) - sum(f.store_cost)) / nullif(sum(f.store_sales), 0)",
+            "ratio",
+            "margin = (store_sales - store_cost) / store_sales.",
+        ),
+        Measure(
+            "sale_lines",
+            "count(*)",
+            "count",
+            "Number of sale lines.",
+            rolled="sum(f.sale_lines)",
+        ),
+        Measure(
+            "customers",
+            "count(DISTINCT f.customer_id)",
+            "count",
+            "Distinct customers who bought.",
+            needs=("customer_id",),
+        ),
+        Measure(
+            "sales_per_customer",
+            "sum(f.store_sales) / nullif(count(DISTINCT f.customer_id), 0)",
+            "money",
+            "Average sale per customer = store_sales / customers.",
+            needs=("customer_id",),
+        ),
+        Measure(
+            "sales_per_sqft",
+            "sum(f.store_sales) / nullif(max(s.store_sqft), 0)",
+            "money",
+            "store_sales / the store's size in square feet; per store only, "
+            "blank where the size is unknown.",
+            joins=("s",),
+            by_store=True,
+        ),
+    ),
+)
+
+DELIVERIES = Fact(
+    name="deliveries",
+    table="inventory_delivery",
+    date="delivery_date",
+    store="f.store_id",
+    lines_table="inventory_delivery",
+    doc="Deliveries from warehouses to stores (FoodMart's inventory facts).",
+    joins={
+        **STORE_JOIN,
+        **PRODUCT_JOINS,
+        "w": Join("inventory_warehouse", "w.id = f.warehouse_id"),
+        "wc": Join("inventory_warehouseclass", "wc.id = w.warehouse_class_id", ("w",)),
+    },
+    levels=_levels(
+        time_levels("delivery_date"),
+        STORE_LEVELS,
+        PRODUCT_LEVELS,
+        [
+            Level(
+                "warehouse_name",
+                "w.warehouse_name",
+                ("w",),
+                record=("inventory", "warehouse", "w.id"),
+            ),
+            Level("warehouse_country", "w.warehouse_country", ("w",)),
+            Level("warehouse_state", "w.warehouse_state_province", ("w",)),
+            Level("warehouse_class", "wc.description", ("wc",)),
+        ],
+    ),
+    measures=_measures(
+        Measure("units_ordered", "sum(f.units_ordered)", "units", "Units the store ordered."),
+        Measure("units_shipped", "sum(f.units_shipped)", "units", "Units the warehouse shipped."),
+        Measure(
+            "fill_rate",
+            "sum(f.units_shipped)::numeric / nullif(sum(f.units_ordered), 0)",
+            "ratio",
+            "fill_rate = units_shipped / units_ordered.",
+        ),
+        Measure(
+            "avg_supply_time",
+            "avg(f.supply_time)",
+            "days",
+            "Mean days from order to delivery.",
+        ),
+        Measure("warehouse_sales", "sum(f.warehouse_sales)", "money", "Warehouse sales."),
+        Measure("warehouse_cost", "sum(f.warehouse_cost)", "money", "Warehouse cost."),
+        Measure("store_invoice", "sum(f.store_invoice)", "money", "What the store was invoiced."),
+    ),
+)
+
+PAYROLL = Fact(
+    name="payroll",
+    table="people_payrollline",
+    date="pay_date",
+    store="e.store_id",
+    store_joins=("e",),
+    lines_table="people_payrollline",
+    doc="Payroll lines: one employee's pay for one month.",
+    joins={
+        "e": Join("people_employee", "e.id = f.employee_id"),
+        "s": Join("inventory_store", "s.id = e.store_id", ("e",)),
+        "d": Join("people_department", "d.id = f.department_id"),
+        "po": Join("people_position", "po.id = e.position_id", ("e",)),
+    },
+    levels=_levels(
+        time_levels("pay_date"),
+        STORE_LEVELS,
+        [
+            Level("department", "d.department_description", ("d",)),
+            Level("position_title", "po.position_title", ("po",)),
+            Level("management_role", "po.management_role", ("po",)),
+            Level(
+                "employee_name",
+                "e.full_name",
+                ("e",),
+                record=("people", "employee", "e.id"),
+            ),
+        ],
+    ),
+    measures=_measures(
+        Measure("salary_paid", "sum(f.salary_paid)", "money", "Salary paid."),
+        Measure("overtime_paid", "sum(f.overtime_paid)", "money", "Overtime paid."),
+        Measure(
+            "headcount",
+            "count(DISTINCT f.employee_id)",
+            "count",
+            "Distinct employees paid in the period.",
+        ),
+    ),
+)
+
+EXPENSES = Fact(
+    name="expenses",
+    table="sales_expense",
+    date="exp_date",
+    store="f.store_id",
+    lines_table="sales_expense",
+    doc="Store expenses by account and month.",
+    joins={
+        **STORE_JOIN,
+        "a": Join("sales_account", "a.id = f.account_id"),
+        "ec": Join("sales_expensecategory", "ec.id = f.category_id"),
+    },
+    levels=_levels(
+        time_levels("exp_date"),
+        STORE_LEVELS,
+        [
+            Level("account", "a.account_description", ("a",)),
+            Level("category", "ec.category_description", ("ec",)),
+        ],
+    ),
+    measures=_measures(Measure("amount", "sum(f.amount)", "money", "Expense amount.")),
+)
+
+FACTS: dict[str, Fact] = {fact.name: fact for fact in (SALES, DELIVERIES, PAYROLL, EXPENSES)}
+
+
+def get_fact(name: str) -> Fact:
+    try:
+        return FACTS[name]
+    except KeyError:
+        raise QueryError(f"no fact {name!r}; facts: {', '.join(FACTS)}") from None
+
+
+# --- Queries --------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    """What to ask. ``filters`` maps a level to the values it may take;
+    a time level's value is a period ("1997", "1997-Q3", "1997-07",
+    "1997-07-14"); ``date_from``/``date_to`` bound the period, inclusive.
+    ``sort`` names a level or measure, "-" first for descending."""
+
+    fact: str
+    by: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: list[str] = field(default_factory=list)
+    limit: int | None = None
+
+
+MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a query reads: the fact table (``rollup`` None) or a rollup."""
+
+    table: str
+    rollup: object | None = None  # reports.rollups.Rollup
+
+    @property
+    def name(self) -> str:
+        return self.table
+
+
+@dataclass
+class Compiled:
+    sql: str
+    params: list
+    source: Source
+    columns: list[str]  # levels then measures, as named in the query
+    records: dict[str, int]  # level -> index of its record id column
+
+
+@dataclass
+class Result:
+    query: Query
+    columns: list[str]
+    rows: list[tuple]
+    sql: str
+    params: list
+    source: str
+    record_ids: list[dict[str, int]]  # per row: level -> record id
+
+    def as_dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def period_bounds(grain: str, value: str) -> tuple[dt.date, dt.date]:
+    """[start, end) of a time level's value; QueryError when malformed."""
+    value = str(value).strip()
+    patterns = {
+        "year": r"(\d{4})",
+        "quarter": r"(\d{4})-Q([1-4])",
+        "month": r"(\d{4})-(\d{2})",
+        "day": r"(\d{4})-(\d{2})-(\d{2})",
+    }
+    match = re.fullmatch(patterns[grain], value)
+    try:
+        if not match:
+            raise ValueError
+        parts = [int(p) for p in match.groups()]
+        if grain == "year":
+            start = dt.date(parts[0], 1, 1)
+            return start, dt.date(parts[0] + 1, 1, 1)
+        if grain == "day":
+            start = dt.date(*parts)
+            return start, start + dt.timedelta(days=1)
+        month = parts[1] if grain == "month" else 3 * parts[1] - 2
+        start = dt.date(parts[0], month, 1)
+        months = 1 if grain == "month" else 3
+        end_month = month + months
+        end = dt.date(parts[0] + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+        return start, end
+    except ValueError:
+        examples = {"year": "1997", "quarter": "1997-Q3", "month": "1997-07", "day": "1997-07-14"}
+        raise QueryError(f"{grain} {value!r} is not a {grain} such as {examples[grain]}") from None
+
+
+def _date_range(fact: Fact, query: Query) -> tuple[dt.date | None, dt.date | None]:
+    """The query's period as [start, end), from the range and time filters."""
+    start = query.date_from
+    end = query.date_to + dt.timedelta(days=1) if query.date_to else None
+    for name, values in query.filters.items():
+        level = fact.level(name)
+        if level.grain is None:
+            continue
+        if len(values) != 1:
+            raise QueryError(f"filter {name} takes one period, not {len(values)}")
+        lo, hi = period_bounds(level.grain, values[0])
+        start = max(start, lo) if start else lo
+        end = min(end, hi) if end else hi
+    return start, end
+
+
+def _month_aligned(day: dt.date | None) -> bool:
+    return day is None or day.day == 1
+
+
+def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
+    """The smallest rollup that holds every level, measure and filter of
+    the query at the grain it needs; else the fact table."""
+    from reports.rollups import rollups_for
+
+    if not raw:
+        start, end = _date_range(fact, query)
+        names = set(query.by) | set(query.filters)
+        levels = [fact.level(n) for n in names]
+        for rollup in rollups_for(fact.name):
+            source = Source(rollup.table, rollup)
+            if rollup.grain == "month":
+                if any(level.grain == "day" for level in levels):
+                    continue
+                if not (_month_aligned(start) and _month_aligned(end)):
+                    continue
+            if any(level.grain is None and level.key not in rollup.keys for level in levels):
+                continue
+            if any(fact.measure(m).on(source) is None for m in query.measures):
+                continue
+            return source
+    return Source(fact.table)
+
+
+def _joins_for(fact: Fact, aliases: set[str]) -> list[str]:
+    ordered: list[str] = []
+
+    def add(alias):
+        if alias in ordered:
+            return
+        for before in fact.joins[alias].after:
+            add(before)
+        ordered.append(alias)
+
+    for alias in sorted(aliases):
+        add(alias)
+    return [
+        f"JOIN {fact.joins[a].table} {a} ON {fact.joins[a].on.format(store=fact.store)}"
+        for a in ordered
+    ]
+
+
+def compile_query(query: Query, *, store_ids: set[int] | None, raw: bool = False) -> Compiled:
+    """One SQL statement for ``query``, within ``store_ids`` (None: all
+    stores). ``raw`` forces the fact table (benchmarks, cross-checks)."""
+    fact = get_fact(query.fact)
+    if not query.measures:
+        raise QueryError("name at least one measure")
+    levels = [fact.level(n) for n in query.by]
+    measures = [fact.measure(m) for m in query.measures]
+    if len(set(query.by)) != len(query.by) or len(set(query.measures)) != len(query.measures):
+        raise QueryError("a level or measure is named twice")
+    for m in measures:
+        if m.by_store and "store_name" not in query.by and "store_name" not in query.filters:
+            raise QueryError(f"{m.name} is per store: group or filter by store_name")
+    source = choose_source(fact, query, raw=raw)
+    aliases: set[str] = set()
+    select, params, where = [], [], []
+    records: dict[str, int] = {}
+    for level in levels:
+        select.append(f"{level.sql} AS {level.name}")
+        aliases.update(level.joins)
+    for m in measures:
+        select.append(f"{m.on(source)} AS {m.name}")
+        aliases.update(m.joins)
+    for level in levels:
+        if level.record:
+            records[level.name] = len(select)
+            select.append(f"min({level.record[2]}) AS {level.name}__id")
+    start, end = _date_range(fact, query)
+    if start:
+        where.append(f"f.{fact.date} >= %s")
+        params.append(start)
+    if end:
+        where.append(f"f.{fact.date} < %s")
+        params.append(end)
+    for name, values in query.filters.items():
+        level = fact.level(name)
+        if level.grain:
+            continue
+        if not values:
+            raise QueryError(f"filter {name} has no value")
+        where.append(f"{level.sql} = ANY(%s)")
+        params.append([str(v) for v in values])
+        aliases.update(level.joins)
+    if store_ids is not None:
+        where.append(f"{fact.store} = ANY(%s)")
+        params.append(sorted(store_ids))
+        aliases.update(fact.store_joins)
+    text = f"SELECT {', '.join(select)} FROM {source.table} f"
+    joins = _joins_for(fact, aliases)
+    if joins:
+        text += " " + " ".join(joins)
+    if where:
+        text += " WHERE " + " AND ".join(where)
+    if levels:
+        text += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(levels)))
+    text += " ORDER BY " + _order_by(query, fact)
+    limit = min(query.limit or MAX_ROWS, MAX_ROWS)
+    text += " LIMIT %s"
+    params.append(limit)
+    return Compiled(text, params, source, [*query.by, *query.measures], records)
+
+
+def _order_by(query: Query, fact: Fact) -> str:
+    names = [*query.by, *query.measures]
+    terms = []
+    for item in query.sort:
+        name = item.lstrip("-")
+        if name not in names:
+            raise QueryError(f"cannot sort by {name!r}: it is not a level or measure of the query")
+        terms.append(
+            f"{names.index(name) + 1} {'DESC' if item.startswith('-') else 'ASC'} NULLS LAST"
+        )
+    terms += [f"{i + 1}" for i in range(len(query.by)) if query.by[i] not in query.sort]
+    return ", ".join(terms) or "1"
+
+
+def run_query(
+    query: Query,
+    *,
+    user=None,
+    store_ids: set[int] | None = None,
+    all_stores: bool = False,
+    raw: bool = False,
+    using: str | None = None,
+) -> Result:
+    """Run ``query`` for ``user`` (their store scope), or for ``store_ids``,
+    or for every store when ``all_stores`` says so out loud."""
+    if user is not None:
+        store_ids = store_ids_for(user)
+    elif store_ids is None and not all_stores:
+        raise QueryError("say whose query this is: a user, store_ids, or all_stores=True")
+    compiled = compile_query(query, store_ids=store_ids, raw=raw)
+    with connections[using or read_alias()].cursor() as cursor:
+        cursor.execute(compiled.sql, compiled.params)
+        fetched = cursor.fetchall()
+    width = len(compiled.columns)
+    rows = [tuple(row[:width]) for row in fetched]
+    ids = [{name: row[i] for name, i in compiled.records.items()} for row in fetched]
+    return Result(
+        query, compiled.columns, rows, compiled.sql, compiled.params, compiled.source.name, ids
+    )
+
+
+def read_alias() -> str:
+    """The database reports read from: a replica when one is configured
+    and up (foodmart_site.replica), else the primary."""
+    try:
+        from foodmart_site.replica import read_alias as replica_alias
+    except ImportError:
+        return "default"
+    return replica_alias()

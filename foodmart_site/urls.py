@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from foodmart_site.views import healthz
 
 admin.site.site_header = "ABC Foodmart back office"
 admin.site.site_title = "Foodmart Ops"
@@ -9,4 +11,7 @@ admin.site.index_title = "Stores, products, people and sales"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("reports/", include("reports.urls")),
+    path("workbench/", include("workbench.urls")),
+    path("healthz", healthz, name="healthz"),
 ]

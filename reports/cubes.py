@@ -64,7 +64,7 @@ class Measure:
     rolled: str | None = "same"
     needs: tuple[str, ...] = ()
     joins: tuple[str, ...] = ()
-    by_store: bool = False  # meaningful per store only (a store's size)
+    per: str | None = None  # meaningful only per value of this level
 
     def on(self, source: Source) -> str | None:
         if source.rollup is None:
@@ -88,7 +88,9 @@ class Fact:
     measures: dict[str, Measure]
     joins: dict[str, Join]
     store_joins: tuple[str, ...] = ()
-    lines_table: str | None = None  # admin list of the rows behind a figure
+    lines_model: tuple[str, str] = ("", "")  # app and model of the rows
+    line_levels: tuple[str, ...] = ()  # what a list of the rows shows
+    line_values: tuple[str, ...] = ()
     doc: str = ""
 
     def level(self, name: str) -> Level:
@@ -170,7 +172,9 @@ SALES = Fact(
     table="sales_saleline",
     date="sale_date",
     store="f.store_id",
-    lines_table="sales_saleline",
+    lines_model=("sales", "saleline"),
+    line_levels=("store_name", "product_name", "customer_name", "promotion_name"),
+    line_values=("unit_sales", "store_sales", "store_cost"),
     doc="Sale lines: one product sold to one customer at one store on one day.",
     joins={
         **STORE_JOIN,
@@ -266,7 +270,16 @@ SALES = Fact(
             "store_sales / the store's size in square feet; per store only, "
             "blank where the size is unknown.",
             joins=("s",),
-            by_store=True,
+            per="store_name",
+        ),
+        Measure(
+            "promotion_cost",
+            "max(pr.cost)",
+            "money",
+            "What the promotion cost to run; per promotion only.",
+            joins=("pr",),
+            needs=("promotion_id",),
+            per="promotion_name",
         ),
     ),
 )
@@ -276,7 +289,16 @@ DELIVERIES = Fact(
     table="inventory_delivery",
     date="delivery_date",
     store="f.store_id",
-    lines_table="inventory_delivery",
+    lines_model=("inventory", "delivery"),
+    line_levels=("store_name", "product_name", "warehouse_name"),
+    line_values=(
+        "units_ordered",
+        "units_shipped",
+        "supply_time",
+        "warehouse_sales",
+        "warehouse_cost",
+        "store_invoice",
+    ),
     doc="Deliveries from warehouses to stores (FoodMart's inventory facts).",
     joins={
         **STORE_JOIN,
@@ -318,6 +340,12 @@ DELIVERIES = Fact(
         Measure("warehouse_sales", "sum(f.warehouse_sales)", "money", "Warehouse sales."),
         Measure("warehouse_cost", "sum(f.warehouse_cost)", "money", "Warehouse cost."),
         Measure("store_invoice", "sum(f.store_invoice)", "money", "What the store was invoiced."),
+        Measure(
+            "warehouse_margin",
+            "(sum(f.warehouse_sales) - sum(f.warehouse_cost)) / nullif(sum(f.warehouse_sales), 0)",
+            "ratio",
+            "warehouse_margin = (warehouse_sales - warehouse_cost) / warehouse_sales.",
+        ),
     ),
 )
 
@@ -327,7 +355,9 @@ PAYROLL = Fact(
     date="pay_date",
     store="e.store_id",
     store_joins=("e",),
-    lines_table="people_payrollline",
+    lines_model=("people", "payrollline"),
+    line_levels=("store_name", "employee_name", "department"),
+    line_values=("salary_paid", "overtime_paid"),
     doc="Payroll lines: one employee's pay for one month.",
     joins={
         "e": Join("people_employee", "e.id = f.employee_id"),
@@ -367,7 +397,9 @@ EXPENSES = Fact(
     table="sales_expense",
     date="exp_date",
     store="f.store_id",
-    lines_table="sales_expense",
+    lines_model=("sales", "expense"),
+    line_levels=("store_name", "account", "category"),
+    line_values=("amount",),
     doc="Store expenses by account and month.",
     joins={
         **STORE_JOIN,
@@ -557,11 +589,11 @@ def compile_query(query: Query, *, store_ids: set[int] | None, raw: bool = False
     if len(set(query.by)) != len(query.by) or len(set(query.measures)) != len(query.measures):
         raise QueryError("a level or measure is named twice")
     for m in measures:
-        if m.by_store and "store_name" not in query.by and "store_name" not in query.filters:
-            raise QueryError(f"{m.name} is per store: group or filter by store_name")
+        if m.per and m.per not in query.by and len(query.filters.get(m.per, [])) != 1:
+            raise QueryError(f"{m.name} is per {m.per}: group by it or filter one {m.per}")
     source = choose_source(fact, query, raw=raw)
     aliases: set[str] = set()
-    select, params, where = [], [], []
+    select, params = [], []
     records: dict[str, int] = {}
     for level in levels:
         select.append(f"{level.sql} AS {level.name}")
@@ -573,6 +605,21 @@ def compile_query(query: Query, *, store_ids: set[int] | None, raw: bool = False
         if level.record:
             records[level.name] = len(select)
             select.append(f"min({level.record[2]}) AS {level.name}__id")
+    where = _where(fact, query, store_ids, aliases, params)
+    text = f"SELECT {', '.join(select)}" + _from(source.table, fact, aliases, where)
+    if levels:
+        text += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(levels)))
+    text += " ORDER BY " + _order_by(query, fact)
+    limit = min(query.limit or MAX_ROWS, MAX_ROWS)
+    text += " LIMIT %s"
+    params.append(limit)
+    return Compiled(text, params, source, [*query.by, *query.measures], records)
+
+
+def _where(fact: Fact, query: Query, store_ids, aliases: set[str], params: list) -> list[str]:
+    """The conditions of the query's period, filters and store scope;
+    adds the joins they need to ``aliases`` and their values to ``params``."""
+    where = []
     start, end = _date_range(fact, query)
     if start:
         where.append(f"f.{fact.date} >= %s")
@@ -593,19 +640,17 @@ def compile_query(query: Query, *, store_ids: set[int] | None, raw: bool = False
         where.append(f"{fact.store} = ANY(%s)")
         params.append(sorted(store_ids))
         aliases.update(fact.store_joins)
-    text = f"SELECT {', '.join(select)} FROM {source.table} f"
+    return where
+
+
+def _from(table: str, fact: Fact, aliases: set[str], where: list[str]) -> str:
+    text = f" FROM {table} f"
     joins = _joins_for(fact, aliases)
     if joins:
         text += " " + " ".join(joins)
     if where:
         text += " WHERE " + " AND ".join(where)
-    if levels:
-        text += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(levels)))
-    text += " ORDER BY " + _order_by(query, fact)
-    limit = min(query.limit or MAX_ROWS, MAX_ROWS)
-    text += " LIMIT %s"
-    params.append(limit)
-    return Compiled(text, params, source, [*query.by, *query.measures], records)
+    return text
 
 
 def _order_by(query: Query, fact: Fact) -> str:
@@ -647,6 +692,39 @@ def run_query(
     return Result(
         query, compiled.columns, rows, compiled.sql, compiled.params, compiled.source.name, ids
     )
+
+
+LINES_LIMIT = 500
+
+
+def run_lines(query: Query, *, user, limit: int = LINES_LIMIT, using: str | None = None) -> Result:
+    """The fact rows behind a figure (the query's filters, period and the
+    user's stores), latest first: the bottom of every drill-down."""
+    fact = get_fact(query.fact)
+    levels = [fact.level(n) for n in fact.line_levels]
+    aliases: set[str] = set()
+    select = ["f.id AS id", f"f.{fact.date} AS day"]
+    records = {"id": 0}
+    for level in levels:
+        select.append(f"{level.sql} AS {level.name}")
+        aliases.update(level.joins)
+    select += [f"f.{v} AS {v}" for v in fact.line_values]
+    for level in levels:
+        if level.record:
+            records[level.name] = len(select)
+            select.append(f"{level.record[2]} AS {level.name}__id")
+    params: list = []
+    where = _where(fact, query, store_ids_for(user), aliases, params)
+    text = f"SELECT {', '.join(select)}" + _from(fact.table, fact, aliases, where)
+    text += f" ORDER BY f.{fact.date} DESC, f.id DESC LIMIT %s"
+    params.append(min(limit, MAX_ROWS))
+    columns = ["id", "day", *fact.line_levels, *fact.line_values]
+    with connections[using or read_alias()].cursor() as cursor:
+        cursor.execute(text, params)
+        fetched = cursor.fetchall()
+    rows = [tuple(row[: len(columns)]) for row in fetched]
+    ids = [{name: row[i] for name, i in records.items()} for row in fetched]
+    return Result(query, columns, rows, text, params, fact.table, ids)
 
 
 def read_alias() -> str:

@@ -270,7 +270,7 @@ def test_a_query_must_say_whose_scope_it_runs_in():
         (["sales", "--measures", "store_sales", "--filter", "quarter=Q3"], "not a quarter"),
         (["sales", "--measures", "store_sales", "--filter", "store_state"], "LEVEL=VALUE"),
         (["sales", "--measures", "store_sales", "--sort", "profit"], "cannot sort by 'profit'"),
-        (["sales", "--measures", "sales_per_sqft"], "per store"),
+        (["sales", "--measures", "sales_per_sqft"], "per store_name"),
         (["sales", "--measures", "store_sales", "--from", "1997-02-30"], "not a date"),
         (["sales", "--measures", "store_sales", "--user", "nobody"], "no user 'nobody'"),
     ],

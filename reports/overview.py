@@ -1,0 +1,125 @@
+"""The executive overview: KPI tiles for a period against the period
+before and the same period a year before, a monthly trend, and the
+states to drill into. All from the layer, so the same scope and rollups
+apply."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connections
+
+from reports.cache import cached_run
+from reports.cubes import Query, QueryError, get_fact, period_bounds, read_alias
+
+KPIS = (
+    "store_sales",
+    "profit",
+    "margin",
+    "unit_sales",
+    "sale_lines",
+    "customers",
+    "sales_per_customer",
+)
+GRAINS = ("month", "quarter", "year")
+
+
+@dataclass
+class Tile:
+    name: str
+    label: str
+    format: str
+    value: Decimal | None
+    previous: Decimal | None
+    last_year: Decimal | None
+
+    @staticmethod
+    def change(now, then) -> Decimal | None:
+        if now is None or not then:
+            return None
+        return (Decimal(now) - Decimal(then)) / abs(Decimal(then))
+
+    @property
+    def vs_previous(self):
+        return self.change(self.value, self.previous)
+
+    @property
+    def vs_last_year(self):
+        return self.change(self.value, self.last_year)
+
+
+def latest_sale_year() -> int | None:
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute("SELECT max(sale_date) FROM rollup_sales_day_store_promotion")
+        latest = cursor.fetchone()[0]
+    return latest.year if latest else None
+
+
+def period_of(params) -> tuple[str, str]:
+    """The (grain, value) asked for, by default the latest year with sales."""
+    for grain in GRAINS:
+        if params.get(grain):
+            period_bounds(grain, params[grain])  # QueryError when malformed
+            return grain, params[grain]
+    unknown = [k for k in params if k not in GRAINS]
+    if unknown:
+        raise QueryError(f"unknown filter {unknown[0]!r} for the overview")
+    year = latest_sale_year() or dt.date.today().year
+    return "year", str(year)
+
+
+def shift(grain: str, value: str, months: int) -> str:
+    """The period ``months`` earlier, written like ``value``."""
+    start, _ = period_bounds(grain, value)
+    index = start.year * 12 + start.month - 1 - months
+    year, month = divmod(index, 12)
+    if grain == "year":
+        return str(year)
+    if grain == "quarter":
+        return f"{year}-Q{month // 3 + 1}"
+    return f"{year}-{month + 1:02d}"
+
+
+STEP = {"year": 12, "quarter": 3, "month": 1}
+
+
+def tiles(grain: str, value: str, store_ids) -> tuple[list[Tile], list]:
+    fact = get_fact("sales")
+    periods = [value, shift(grain, value, STEP[grain]), shift(grain, value, 12)]
+    results = [
+        cached_run(Query("sales", [], list(KPIS), {grain: [p]}), store_ids=store_ids)
+        for p in periods
+    ]
+    values = [r.rows[0] if r.rows else (None,) * len(KPIS) for r in results]
+    out = [
+        Tile(m, fact.measures[m].label, fact.measures[m].format, *(v[i] for v in values))
+        for i, m in enumerate(KPIS)
+    ]
+    return out, results
+
+
+def trend(grain: str, value: str, store_ids):
+    year = period_bounds(grain, value)[0].year
+    query = Query("sales", ["month"], ["store_sales", "profit"], {"year": [str(year)]})
+    return cached_run(query, store_ids=store_ids)
+
+
+def by_state(grain: str, value: str, store_ids):
+    query = Query(
+        "sales",
+        ["store_country", "store_state"],
+        ["store_sales", "profit", "margin"],
+        {grain: [value]},
+        sort=["-store_sales"],
+    )
+    return cached_run(query, store_ids=store_ids)
+
+
+def nearby(grain: str, value: str) -> list[tuple[str, str]]:
+    """Links to the period's year and its quarters: (label, query string)."""
+    year = period_bounds(grain, value)[0].year
+    links = [(str(year - 1), f"year={year - 1}"), (str(year), f"year={year}")]
+    links += [(f"Q{q}", f"quarter={year}-Q{q}") for q in range(1, 5)]
+    return links

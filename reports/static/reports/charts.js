@@ -1,0 +1,42 @@
+// Draws the page's chart from its JSON (json_script, no inline code, so
+// the Content Security Policy holds); a click on a bar, point or slice
+// opens the drill-down link of that value.
+(function () {
+  "use strict";
+  var data = document.getElementById("chart-data");
+  var canvas = document.getElementById("chart");
+  if (!data || !canvas || typeof Chart === "undefined") return;
+  var spec = JSON.parse(data.textContent);
+  var colours = ["#2f6f4f", "#d08a2e", "#4a6fa5", "#a54a6f", "#6fa54a", "#7a7a7a"];
+  var doughnut = spec.kind === "doughnut";
+  var chart = new Chart(canvas, {
+    type: spec.kind,
+    data: {
+      labels: spec.labels,
+      datasets: spec.series.map(function (s, i) {
+        return {
+          label: s.label,
+          data: s.data,
+          backgroundColor: doughnut ? colours : colours[i % colours.length],
+          borderColor: doughnut ? "#fff" : colours[i % colours.length],
+          tension: 0.2
+        };
+      })
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      onClick: function (event, elements) {
+        if (!elements.length) return;
+        var link = (spec.links || [])[elements[0].index];
+        if (link) window.location.href = link;
+      },
+      onHover: function (event, elements) {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      }
+    }
+  });
+  canvas.dataset.ready = "1";
+  window.foodmartChart = chart;
+})();

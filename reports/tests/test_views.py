@@ -1,0 +1,259 @@
+"""The report pages and the JSON endpoint through Django's test client:
+figures against pandas, drill-down links, scope, exports, bad filters,
+caching and its invalidation by a load."""
+
+import csv
+import io
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from etl.pipeline import rollback, run
+from inventory.models import Product
+from reports.catalog import REPORTS
+from reports.tests import foodmart_frames as fm
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_of(response) -> list[dict]:
+    assert response.status_code == 200, response.content[:500]
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_every_page_needs_a_login(client):
+    for url in ["/reports/", "/reports/overview/", "/reports/products/", "/reports/api/sales/"]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("user", ["executive", "hq", "analyst", "manager", "admin"])
+def test_every_report_opens_for_every_role(admin_client_for, user):
+    client = admin_client_for(user)
+    catalogue = client.get("/reports/")
+    for report in REPORTS:
+        assert f'href="/reports/{report.slug}/"' in catalogue.content.decode()
+        response = client.get(f"/reports/{report.slug}/")
+        assert response.status_code == 200, report.slug
+        assert b'id="chart-data"' in response.content
+    assert client.get("/reports/overview/").status_code == 200
+
+
+def test_a_user_without_a_role_sees_no_report(client, django_user_model):
+    user = django_user_model.objects.create_user("nobody", password="x-Long-pass-1")
+    client.force_login(user)
+    assert b"No report is open to you" in client.get("/reports/").content
+    assert client.get("/reports/products/").status_code == 403
+    assert client.get("/reports/overview/").status_code == 403
+    assert client.get("/reports/api/sales/?measures=store_sales").status_code == 403
+
+
+def test_overview_tiles_equal_pandas_and_compare_with_the_quarter_before(admin_client_for):
+    response = admin_client_for("executive").get("/reports/overview/?quarter=1997-Q2")
+    tiles = {t.name: t for t in response.context["tiles"]}
+    frame = fm.sales()
+    q2, q1 = frame[frame.quarter == "1997-Q2"], frame[frame.quarter == "1997-Q1"]
+    assert fm.money(tiles["store_sales"].value) == fm.money(q2["store_sales"].sum())
+    assert tiles["customers"].value == q2["customer_id"].nunique()
+    assert tiles["sale_lines"].previous == len(q1)
+    expected = (q2["store_sales"].sum() - q1["store_sales"].sum()) / q1["store_sales"].sum()
+    assert fm.ratio(tiles["store_sales"].vs_previous, 1) == fm.ratio(expected, 1)
+    assert tiles["store_sales"].last_year is None  # FoodMart has no 1996 sales
+    assert b"no data to compare" in response.content
+
+
+def test_the_manager_sees_only_store_6_everywhere(admin_client_for):
+    client = admin_client_for("manager")
+    overview = client.get("/reports/overview/?year=1997")
+    store_6 = fm.sales()[fm.sales().store_name == "Store 6"]
+    tiles = {t.name: t for t in overview.context["tiles"]}
+    assert fm.money(tiles["store_sales"].value) == fm.money(store_6["store_sales"].sum())
+    geography = rows_of(client.get("/reports/geography/?store_state=CA&format=csv"))
+    assert [r["store_city"] for r in geography] == ["Beverly Hills"]
+    staff = rows_of(client.get("/reports/staff/?format=csv"))
+    assert [r["store_name"] for r in staff] == ["Store 6"]
+    api = client.get("/reports/api/sales/?by=store_name&measures=store_sales").json()
+    assert [row[0] for row in api["rows"]] == ["Store 6"]
+
+
+def test_the_json_endpoint_equals_pandas(admin_client_for):
+    data = (
+        admin_client_for("analyst")
+        .get(
+            "/reports/api/sales/?by=store_state,month&measures=store_sales,sale_lines"
+            "&filter=product_family:Drink&from=1997-01-01&to=1997-06-30"
+        )
+        .json()
+    )
+    frame = fm.sales()
+    frame = frame[(frame.product_family == "Drink") & (frame.sale_date <= "1997-06-30")]
+    expected = frame.groupby(["store_state", "month"])
+    assert len(data["rows"]) == expected.ngroups
+    got = {(r[0], r[1]): r for r in data["rows"]}
+    for key, g in expected:
+        assert got[key][2] == fm.money(g["store_sales"].sum())
+        assert got[key][3] == len(g)
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/reports/api/sales/?measures=store_sales&filter=colour:red", "no level 'colour'"),
+        ("/reports/api/sales/?measures=store_sales&from=1997-02-30", "not a date"),
+        ("/reports/api/sales/?measures=store_sales&colour=red", "unknown parameter 'colour'"),
+        ("/reports/api/sales/?measures=store_sales&limit=ten", "not a number"),
+        ("/reports/api/sales/?measures=revenue", "no measure 'revenue'"),
+    ],
+)
+def test_the_json_endpoint_says_what_is_wrong(admin_client_for, url, message):
+    response = admin_client_for("executive").get(url)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/reports/products/?colour=red", "unknown filter"),
+        ("/reports/products/?from=1997-13-01", "not a date"),
+        ("/reports/products/?from=1997-05-01&to=1997-04-01", "ends before it starts"),
+        ("/reports/sales-over-time/?month=May", "not a month"),
+        ("/reports/products/?top=-3", "not a number from 1 to 1000"),
+        ("/reports/geography/?top=10", "has no top N"),
+        ("/reports/customers/?by=store_name", "cannot be grouped by"),
+        ("/reports/products/?format=pdf", "choose csv or xlsx"),
+        ("/reports/products/?product_family=", "is empty"),
+    ],
+)
+def test_bad_filters_get_a_clear_error(admin_client_for, url, message):
+    response = admin_client_for("executive").get(url)
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+
+
+def test_filter_values_are_bound_not_spliced(admin_client_for):
+    client = admin_client_for("executive")
+    response = client.get("/reports/geography/?store_state=CA' OR '1'='1&format=csv")
+    assert rows_of(response) == []
+    assert client.get("/reports/geography/?store_state;DROP TABLE x=1").status_code == 400
+
+
+def test_imported_text_shows_as_text(admin_client_for):
+    product = Product.objects.filter(product_class__product_family="Drink").first()
+    product.product_name = "<script>alert(1)</script>"
+    product.save()
+    response = admin_client_for("executive").get(
+        "/reports/products/?product_family=Drink&product_department="
+        f"{product.product_class.product_department}"
+        f"&product_category={product.product_class.product_category}"
+        f"&product_subcategory={product.product_class.product_subcategory}"
+        f"&brand_name={product.brand_name}"
+    )
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def drill(client, url, value):
+    """Follow the drill-down link of ``value`` on the page at ``url``."""
+    response = client.get(url, follow=True)
+    page = response.context["page"]
+    index = [str(row[0]) for row in page.rows].index(value)
+    return page.links[index]
+
+
+def test_drill_from_a_state_to_one_sale_line_and_its_admin_page(admin_client_for):
+    client = admin_client_for("executive")
+    url = "/reports/geography/?store_country=USA"
+    for value in ["CA", "Beverly Hills", "Store 6", "Food", "Produce", "Vegetables"]:
+        url = drill(client, url, value)
+    assert urlparse(url).path == "/reports/products/"  # geography went on to products
+    query = parse_qs(urlparse(url).query)
+    assert query["store_name"] == ["Store 6"] and query["product_category"] == ["Vegetables"]
+    for _ in range(3):  # subcategory, brand, product
+        page = client.get(url).context["page"]
+        url = page.links[0]
+    page = client.get(url).context["page"]
+    assert page.level is None  # the sale lines themselves
+    frame = fm.sales()
+    name = query_value(url, "product_name")
+    expected = frame[(frame.store_name == "Store 6") & (frame.product_name == name)]
+    assert len(page.rows) == len(expected) > 0
+    line_admin = page.admin_links[0]["id"]
+    assert line_admin.startswith("/admin/sales/saleline/")
+    assert client.get(line_admin).status_code == 200
+    crumbs = [label for label, _ in page.crumbs]
+    assert crumbs[:4] == ["Reports", "Products", "Store country: USA", "Store state: CA"]
+
+
+def query_value(url, name):
+    return parse_qs(urlparse(url).query)[name][0]
+
+
+def test_csv_and_xlsx_exports_hold_exactly_what_the_page_shows(admin_client_for):
+    client = admin_client_for("executive")
+    url = "/reports/products/?product_family=Drink&top=10"
+    page = client.get(url).context["page"]
+    exported = rows_of(client.get(url + "&format=csv"))
+    assert [r["product_department"] for r in exported] == [row[0] for row in page.rows]
+    assert len(exported) == len(page.rows) <= 10
+    xlsx = client.get(url + "&format=xlsx")
+    sheet = pd.read_excel(io.BytesIO(xlsx.content), engine="calamine")
+    assert list(sheet["product_department"]) == [row[0] for row in page.rows]
+    assert [round(v, 2) for v in sheet["store_sales"]] == [
+        float(r["store_sales"]) for r in exported
+    ]
+
+
+def test_staff_report_adds_sales_per_employee_from_the_sales_fact(admin_client_for):
+    rows = rows_of(admin_client_for("hq").get("/reports/staff/?year=1997&format=csv"))
+    by_store = {r["store_name"]: r for r in rows}
+    frame = fm.sales()
+    sales_6 = frame[frame.store_name == "Store 6"]["store_sales"].sum()
+    payroll = fm.payroll()
+    heads = payroll[(payroll.store_name == "Store 6") & (payroll.year == "1997")]
+    assert by_store["Store 6"]["store_sales"] == fm.money(sales_6)
+    assert by_store["Store 6"]["headcount"] == str(heads["employee_id"].nunique())
+    expected = sales_6 / heads["employee_id"].nunique()
+    assert by_store["Store 6"]["sales_per_employee"] == fm.money(expected)
+
+
+def test_a_load_and_its_rollback_show_at_once_despite_the_cache(admin_client_for):
+    client = admin_client_for("executive")
+    url = "/reports/sales-over-time/?year=1997&format=csv"
+    first = rows_of(client.get(url))
+    with CaptureQueriesContext(connection) as queries:
+        assert rows_of(client.get(url)) == first
+    assert not any("rollup_sales" in q["sql"] for q in queries.captured_queries)
+    frame = pd.DataFrame(
+        {
+            "product_id": [1],
+            "sale_date": ["1997-02-03"],
+            "customer_id": [3],
+            "promotion_id": [0],
+            "store_id": [6],
+            "store_sales": ["1000.00"],
+            "store_cost": ["1.00"],
+            "unit_sales": [1],
+        }
+    )
+    with django_capture_on_commit():
+        batch = run(frame, table="sales_fact")
+    after = {r["quarter"]: r for r in rows_of(client.get(url))}
+    before = {r["quarter"]: r for r in first}
+    assert float(after["1997-Q1"]["store_sales"]) == float(before["1997-Q1"]["store_sales"]) + 1000
+    with django_capture_on_commit():
+        rollback(batch)
+    assert rows_of(client.get(url)) == first
+
+
+def django_capture_on_commit():
+    """Run on_commit callbacks (the cache's version bump) as the real
+    commit would; tests run inside a transaction that never commits."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from foodmart_site.database import database_config, replica_database_config
+from workbench.access import request_may_not, request_may_use_workbench
+from workbench.database import workbench_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +56,9 @@ INSTALLED_APPS = [
     "sales",
     "etl",
     "reports",
+    # The SQL workbench: SQL Explorer's pages, guarded (workbench/).
+    "explorer",
+    "workbench",
 ]
 
 MIDDLEWARE = [
@@ -89,11 +94,14 @@ DATABASES = {"default": database_config(BASE_DIR)}
 # A second connection to the same database, outside any load's transaction:
 # a background load reports its progress through it while it runs.
 DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# Analysts' SQL (the workbench) runs as a PostgreSQL role that may only read
+# the business tables, through a guarded backend (workbench/database.py).
+DATABASES["workbench"] = workbench_database(DATABASES["default"], secret_key=SECRET_KEY)
 # A streaming replica, when DATABASE_REPLICA_URL is set, serves report and
 # workbench reads (foodmart_site/replica.py); writes stay on the primary.
 if replica := replica_database_config():
     DATABASES["replica"] = replica
-DATABASE_ROUTERS = ["foodmart_site.replica.ReplicaRouter"]
+DATABASE_ROUTERS = ["foodmart_site.replica.ReplicaRouter", "workbench.routers.ReaderRouter"]
 REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS") or 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -140,6 +148,27 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Where load_foodmart reads by default: the copy that ships with the project.
 FOODMART_DATA_DIR = Path(os.environ.get("FOODMART_DATA_DIR") or BASE_DIR / "data" / "foodmart")
+
+# The SQL workbench (/workbench/: django-sql-explorer, see workbench/):
+# Analysts and superusers only; each statement read-only, stopped after
+# WORKBENCH_STATEMENT_TIMEOUT seconds; at most WORKBENCH_MAX_ROWS rows read
+# (pages show the first EXPLORER_DEFAULT_ROWS, exports carry them all).
+WORKBENCH_STATEMENT_TIMEOUT = float(os.environ.get("WORKBENCH_STATEMENT_TIMEOUT") or 30)
+WORKBENCH_MAX_ROWS = int(os.environ.get("WORKBENCH_MAX_ROWS") or 100_000)
+EXPLORER_CONNECTIONS = {"FoodMart (read-only)": "workbench"}
+EXPLORER_DEFAULT_CONNECTION = "workbench"
+EXPLORER_PERMISSION_VIEW = request_may_use_workbench
+EXPLORER_PERMISSION_CHANGE = request_may_use_workbench
+EXPLORER_PERMISSION_CONNECTIONS = request_may_not
+EXPLORER_NO_PERMISSION_VIEW = "workbench.access.refuse"
+EXPLORER_DEFAULT_ROWS = 1000
+EXPLORER_CHARTS_ENABLED = True
+EXPLORER_ENABLE_ANONYMOUS_STATS = False  # no reports home to the library's authors
+EXPLORER_DATA_EXPORTERS = [
+    ("csv", "workbench.exporters.CSVExporter"),
+    ("excel", "workbench.exporters.ExcelExporter"),
+]
+EXPLORER_SCHEMA_EXCLUDE_TABLE_PREFIXES = ("inventory_historical", "people_historical")
 
 LOGGING = {
     "version": 1,

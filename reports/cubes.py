@@ -15,8 +15,10 @@ who knows the data recognises them.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connections
@@ -34,6 +36,8 @@ class Join:
     table: str
     on: str
     after: tuple[str, ...] = ()  # joins this one needs first
+    # (column, on): the join when the source itself holds ``column``.
+    direct: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,13 +145,18 @@ STORE_LEVELS = [
 ]
 PRODUCT_JOINS = {
     "p": Join("inventory_product", "p.id = f.product_id"),
-    "pc": Join("inventory_productclass", "pc.id = p.product_class_id", ("p",)),
+    "pc": Join(
+        "inventory_productclass",
+        "pc.id = p.product_class_id",
+        ("p",),
+        direct=("product_class_id", "pc.id = f.product_class_id"),
+    ),
 }
 PRODUCT_LEVELS = [
-    Level("product_family", "pc.product_family", ("pc",), key="product_id"),
-    Level("product_department", "pc.product_department", ("pc",), key="product_id"),
-    Level("product_category", "pc.product_category", ("pc",), key="product_id"),
-    Level("product_subcategory", "pc.product_subcategory", ("pc",), key="product_id"),
+    Level("product_family", "pc.product_family", ("pc",), key="product_class_id"),
+    Level("product_department", "pc.product_department", ("pc",), key="product_class_id"),
+    Level("product_category", "pc.product_category", ("pc",), key="product_class_id"),
+    Level("product_subcategory", "pc.product_subcategory", ("pc",), key="product_class_id"),
     Level("brand_name", "p.brand_name", ("p",), key="product_id"),
     Level(
         "product_name",
@@ -536,12 +545,26 @@ def _month_aligned(day: dt.date | None) -> bool:
     return day is None or day.day == 1
 
 
+_RAW_ONLY = contextvars.ContextVar("raw_only", default=False)
+
+
+@contextmanager
+def without_rollups():
+    """Every query inside reads the fact tables: the benchmark's
+    reference, and a cross-check."""
+    token = _RAW_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _RAW_ONLY.reset(token)
+
+
 def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
     """The smallest rollup that holds every level, measure and filter of
     the query at the grain it needs; else the fact table."""
     from reports.rollups import rollups_for
 
-    if not raw:
+    if not raw and not _RAW_ONLY.get():
         start, end = _date_range(fact, query)
         names = set(query.by) | set(query.filters)
         levels = [fact.level(n) for n in names]
@@ -552,7 +575,7 @@ def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
                     continue
                 if not (_month_aligned(start) and _month_aligned(end)):
                     continue
-            if any(level.grain is None and level.key not in rollup.keys for level in levels):
+            if any(level.grain is None and not _holds(rollup, level.key) for level in levels):
                 continue
             if any(fact.measure(m).on(source) is None for m in query.measures):
                 continue
@@ -560,22 +583,34 @@ def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
     return Source(fact.table)
 
 
-def _joins_for(fact: Fact, aliases: set[str]) -> list[str]:
+def _holds(rollup, key: str | None) -> bool:
+    """Whether a rollup can say a level hanging on ``key``: it holds the
+    key, or (a product class) the product it comes from."""
+    if key == "product_class_id" and "product_id" in rollup.keys:
+        return True
+    return key in rollup.keys
+
+
+def _joins_for(fact: Fact, aliases: set[str], source: Source | None = None) -> list[str]:
+    held = set(source.rollup.keys) if source and source.rollup else set()
     ordered: list[str] = []
+    on: dict[str, str] = {}
 
     def add(alias):
         if alias in ordered:
             return
-        for before in fact.joins[alias].after:
-            add(before)
+        join = fact.joins[alias]
+        if join.direct and join.direct[0] in held:
+            on[alias] = join.direct[1]
+        else:
+            on[alias] = join.on.format(store=fact.store)
+            for before in join.after:
+                add(before)
         ordered.append(alias)
 
     for alias in sorted(aliases):
         add(alias)
-    return [
-        f"JOIN {fact.joins[a].table} {a} ON {fact.joins[a].on.format(store=fact.store)}"
-        for a in ordered
-    ]
+    return [f"JOIN {fact.joins[a].table} {a} ON {on[a]}" for a in ordered]
 
 
 def compile_query(query: Query, *, store_ids: set[int] | None, raw: bool = False) -> Compiled:
@@ -606,7 +641,7 @@ def compile_query(query: Query, *, store_ids: set[int] | None, raw: bool = False
             records[level.name] = len(select)
             select.append(f"min({level.record[2]}) AS {level.name}__id")
     where = _where(fact, query, store_ids, aliases, params)
-    text = f"SELECT {', '.join(select)}" + _from(source.table, fact, aliases, where)
+    text = f"SELECT {', '.join(select)}" + _from(source, fact, aliases, where)
     if levels:
         text += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(levels)))
     text += " ORDER BY " + _order_by(query, fact)
@@ -643,9 +678,9 @@ def _where(fact: Fact, query: Query, store_ids, aliases: set[str], params: list)
     return where
 
 
-def _from(table: str, fact: Fact, aliases: set[str], where: list[str]) -> str:
-    text = f" FROM {table} f"
-    joins = _joins_for(fact, aliases)
+def _from(source: Source, fact: Fact, aliases: set[str], where: list[str]) -> str:
+    text = f" FROM {source.table} f"
+    joins = _joins_for(fact, aliases, source)
     if joins:
         text += " " + " ".join(joins)
     if where:
@@ -715,7 +750,7 @@ def run_lines(query: Query, *, user, limit: int = LINES_LIMIT, using: str | None
             select.append(f"{level.record[2]} AS {level.name}__id")
     params: list = []
     where = _where(fact, query, store_ids_for(user), aliases, params)
-    text = f"SELECT {', '.join(select)}" + _from(fact.table, fact, aliases, where)
+    text = f"SELECT {', '.join(select)}" + _from(Source(fact.table), fact, aliases, where)
     text += f" ORDER BY f.{fact.date} DESC, f.id DESC LIMIT %s"
     params.append(min(limit, MAX_ROWS))
     columns = ["id", "day", *fact.line_levels, *fact.line_values]

@@ -226,7 +226,8 @@ def test_rollups_answer_exactly_as_the_fact_table(query):
         (["store_state", "month"], {}, "rollup_sales_day_store_promotion"),
         (["day"], {"promoted": ["yes"]}, "rollup_sales_day_store_promotion"),
         (["gender"], {"year": ["1997"]}, "rollup_sales_month_store_customer"),
-        (["product_family"], {}, "rollup_sales_month_store_product"),
+        (["product_family"], {}, "rollup_sales_month_store_class"),
+        (["brand_name"], {"product_family": ["Food"]}, "rollup_sales_month_store_product"),
         (["product_family", "day"], {}, "sales_saleline"),
         (["gender", "product_family"], {}, "sales_saleline"),
     ],
@@ -240,7 +241,7 @@ def test_a_range_not_on_month_boundaries_skips_the_monthly_rollups():
     fact = get_fact("sales")
     aligned = Query("sales", ["product_family"], ["store_sales"])
     aligned.date_from, aligned.date_to = dt.date(1997, 2, 1), dt.date(1997, 2, 28)
-    assert choose_source(fact, aligned).table == "rollup_sales_month_store_product"
+    assert choose_source(fact, aligned).table == "rollup_sales_month_store_class"
     aligned.date_to = aligned.date_to.replace(day=27)
     assert choose_source(fact, aligned).table == "sales_saleline"
 

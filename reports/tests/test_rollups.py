@@ -103,8 +103,23 @@ def test_a_product_moved_to_another_class_is_reported_under_its_new_family():
     product.product_class = food.product_class
     product.save()
     rolled = run_query(query, all_stores=True)
-    assert rolled.source == "rollup_sales_month_store_product"
+    assert rolled.source == "rollup_sales_month_store_class"
     assert rolled.rows == run_query(query, all_stores=True, raw=True).rows
+    assert_exact()
+
+
+def test_a_product_file_that_moves_a_product_and_its_rollback(tmp_path, foodmart_dir):
+    products = pd.read_csv(foodmart_dir / "product.csv", dtype=str, keep_default_na=False)
+    moved = products.index[products.product_id == "1"][0]
+    old_class = products.at[moved, "product_class_id"]
+    products.at[moved, "product_class_id"] = "12" if old_class != "12" else "13"
+    products.to_csv(tmp_path / "product.csv", index=False)
+    batch = run(tmp_path / "product.csv", table="product")
+    assert batch.rows_updated == 1
+    assert_exact()
+    rollback(batch)
+    assert str(Product.objects.get(pk=1).product_class_id) == old_class
+    assert_exact()
 
 
 def test_rebuild_recomputes_a_rollup_from_the_facts():

@@ -18,6 +18,8 @@ from reports.catalog import BY_SLUG, REPORTS, Report
 from reports.cubes import Fact, Query, QueryError, Result, get_fact, run_lines
 
 CONTROL_PARAMS = {"from", "to", "sort", "top", "bottom", "by", "format"}
+# The filters every report offers as menus, where its fact has the level.
+MENU_LEVELS = ("store_state", "store_name", "product_family", "media_type")
 TOP_N = (10, 25)
 
 
@@ -108,6 +110,32 @@ def next_report_url(report: Report, params) -> str | None:
     kept = _kept(params)
     kept.pop("by", None)
     return reverse("reports:report", args=[report.then]) + _query_string(kept)
+
+
+def menus(report: Report, params, user) -> list[dict]:
+    """The filter menus of ``report``: level, label, choices (the user's
+    stores only), the chosen value."""
+    from inventory.models import ProductClass, Store
+    from sales.models import Promotion
+
+    fact = get_fact(report.fact)
+    stores = Store.objects.for_user(user)
+    sources = {
+        "store_state": lambda: stores.values_list("store_state", flat=True),
+        "store_name": lambda: stores.values_list("store_name", flat=True),
+        "product_family": lambda: ProductClass.objects.values_list("product_family", flat=True),
+        "media_type": lambda: Promotion.objects.values_list("media_type", flat=True),
+    }
+    return [
+        {
+            "name": level,
+            "label": _label(level),
+            "choices": sorted(set(sources[level]())),
+            "chosen": params.get(level, ""),
+        }
+        for level in MENU_LEVELS
+        if level in fact.levels
+    ]
 
 
 def build(report: Report, params, user) -> Page:

@@ -19,7 +19,7 @@ from reports.cache import cached_run
 from reports.catalog import BY_SLUG, reports_for
 from reports.cubes import FACTS, Query, QueryError
 from reports.output import plain
-from reports.pages import TOP_N, build, next_report_url
+from reports.pages import MENU_LEVELS, TOP_N, build, menus, next_report_url
 
 
 @login_required
@@ -92,14 +92,15 @@ def report(request, slug):
         raise Http404(f"No report {slug!r}.")
     if not request.user.has_perm(rep.permission):
         raise PermissionDenied
+    params = _without_blanks(request.GET)
     try:
-        onward = next_report_url(rep, request.GET)
+        onward = next_report_url(rep, params)
         if onward:
             return redirect(onward)
-        page = build(rep, request.GET, request.user)
+        page = build(rep, params, request.user)
     except QueryError as exc:
         return _bad_request(request, str(exc), title=rep.title)
-    fmt = request.GET.get("format")
+    fmt = params.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(page, fmt)
     if fmt:
@@ -112,10 +113,24 @@ def report(request, slug):
             "report": rep,
             "table": _table(page),
             "top_n": TOP_N,
-            "query_string": request.GET.urlencode(),
-            "sort": request.GET.get("sort", ""),
+            "query_string": params.urlencode(),
+            "sort": params.get("sort", ""),
+            "menus": menus(rep, params, request.user),
+            "hidden": {k: v for k, v in page.filters.items() if k not in MENU_LEVELS},
         },
     )
+
+
+def _without_blanks(query_dict):
+    """The query string without empty values: a menu left at "(all)"."""
+    params = query_dict.copy()
+    for key in list(params):
+        values = [v for v in params.getlist(key) if v.strip()]
+        if values:
+            params.setlist(key, values)
+        else:
+            del params[key]
+    return params
 
 
 def _table(page):

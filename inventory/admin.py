@@ -1,4 +1,8 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from etl.admin_sheets import SheetAdmin
@@ -15,6 +19,18 @@ from inventory.models import (
     WarehouseClass,
 )
 from inventory.scoping import StoreScopedAdmin
+
+
+def report_links(obj, filters: dict, reports: list[tuple[str, str]]):
+    """Links from a record's page to the report pages filtered to it."""
+    if obj.pk is None:
+        return "-"
+    query = "?" + urlencode(filters)
+    return format_html_join(
+        " · ",
+        '<a href="{}">{}</a>',
+        [(reverse("reports:report", args=[slug]) + query, title) for slug, title in reports],
+    )
 
 
 @admin.register(Region)
@@ -47,6 +63,7 @@ class StoreAdmin(StoreScopedAdmin, SheetAdmin, SimpleHistoryAdmin):
     search_fields = ["store_name", "store_city", "store_state", "store_manager"]
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
+    readonly_fields = ["reports"]
     fieldsets = [
         (None, {"fields": ["id", "store_name", "store_number", "store_type", "region"]}),
         (
@@ -81,7 +98,22 @@ class StoreAdmin(StoreScopedAdmin, SheetAdmin, SimpleHistoryAdmin):
             "Features",
             {"fields": ["coffee_bar", "video_store", "salad_bar", "prepared_food", "florist"]},
         ),
+        ("Reports", {"fields": ["reports"]}),
     ]
+
+    @admin.display(description="Reports on this store")
+    def reports(self, obj):
+        return report_links(
+            obj,
+            {"store_name": obj.store_name},
+            [
+                ("sales-over-time", "Sales over time"),
+                ("products", "Products"),
+                ("deliveries", "Deliveries"),
+                ("staff", "Staff and payroll"),
+                ("expenses", "Expenses and profit"),
+            ],
+        )
 
 
 @admin.register(CalendarDay)
@@ -169,6 +201,15 @@ class ProductAdmin(SheetAdmin, SimpleHistoryAdmin):
     search_fields = ["product_name", "brand_name", "=sku", "=id"]
     list_select_related = ["product_class"]
     autocomplete_fields = ["product_class"]
+    readonly_fields = ["reports"]
+
+    @admin.display(description="Reports on this product")
+    def reports(self, obj):
+        return report_links(
+            obj,
+            {"product_name": obj.product_name},
+            [("sales-over-time", "Sales over time"), ("deliveries", "Deliveries")],
+        )
 
     @admin.display(ordering="product_class__product_family")
     def family(self, obj):

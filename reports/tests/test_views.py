@@ -4,7 +4,7 @@ caching and its invalidation by a load."""
 
 import csv
 import io
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pandas as pd
 import pytest
@@ -270,3 +270,16 @@ def test_filter_menus_offer_the_users_stores_and_all_means_no_filter(admin_clien
     menus = {m["name"]: m for m in executive.get("/reports/deliveries/").context["menus"]}
     assert len(menus["store_name"]["choices"]) == 25
     assert "media_type" not in menus  # deliveries have no promotions
+
+
+def test_store_and_product_pages_link_to_their_reports(admin_client_for):
+    client = admin_client_for("executive")
+    body = client.get("/admin/inventory/store/6/change/").content.decode()
+    assert 'href="/reports/sales-over-time/?store_name=Store+6"' in body
+    product = Product.objects.get(pk=1)
+    body = client.get("/admin/inventory/product/1/change/").content.decode()
+    link = "/reports/sales-over-time/?" + urlencode({"product_name": product.product_name})
+    assert f'href="{link}"' in body
+    page = client.get(link).context["page"]
+    expected = fm.sales()[fm.sales().product_id == "1"]
+    assert sum(r[-1] for r in page.rows) == len(expected)  # sale lines, by year

@@ -32,11 +32,12 @@ def undo(batch_id: int) -> int:
     return rollback(Batch.objects.get(pk=batch_id))
 
 
-def sqlalchemy_url() -> str:
-    """A SQLAlchemy URL (psycopg 3 driver) for the app's database."""
+def sqlalchemy_url(alias: str = "default") -> str:
+    """A SQLAlchemy URL (psycopg 3 driver) for the app's database, as the
+    Django database ``alias`` connects to it."""
     from sqlalchemy.engine import URL
 
-    db = settings.DATABASES["default"]
+    db = settings.DATABASES[alias]
     options = db.get("OPTIONS", {})
     # dj-database-url puts a socket directory and its port in OPTIONS.
     query = {k: str(v) for k, v in options.items() if k in {"host", "sslmode"}}

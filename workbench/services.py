@@ -36,10 +36,12 @@ class Setup:
 def reader_tables() -> list[str]:
     """The tables the reader role may read: those of every model the
     Analysts group may view in the back office (people/roles.py), so not
-    the users, their store assignments, sessions or Django's own tables."""
+    the users, their store assignments, sessions or Django's own tables;
+    and the sales rollups, which the semantic layer reads."""
     from people.roles import ACCOUNT_MODELS, BUSINESS_APPS
+    from reports.rollups import ROLLUPS
 
-    tables = set()
+    tables = {rollup.table for rollup in ROLLUPS}
     for label in BUSINESS_APPS:
         for model in apps.get_app_config(label).get_models():
             meta = model._meta
@@ -47,6 +49,17 @@ def reader_tables() -> list[str]:
                 continue
             tables.add(meta.db_table)
     return sorted(tables)
+
+
+def existing_tables(cursor, tables: list[str]) -> list[str]:
+    """Those of ``tables`` that exist in the current schema (a migration
+    that creates one may not have run yet)."""
+    cursor.execute(
+        "SELECT relname FROM pg_class "
+        "WHERE relnamespace = current_schema()::regnamespace AND relname = ANY(%s)",
+        [tables],
+    )
+    return sorted(name for (name,) in cursor.fetchall())
 
 
 def role_settings() -> dict[str, str]:
@@ -84,10 +97,10 @@ def grant_sql(role: str, *, database: str, schema: str, tables: list[str]) -> li
     ]
 
 
-def set_up_role(*, using: str = "default") -> str:
+def set_up_role(*, using: str = "default") -> tuple[str, list[str]]:
     """Create the reader role if needed, give it its password and session
     defaults, and grant it SELECT on the business tables of ``using``'s
-    database. Returns the role's name."""
+    database. Returns the role's name and the tables it may read."""
     role = connections[WORKBENCH_ALIAS].settings_dict["USER"]
     connection = connections[using]
     try:
@@ -102,9 +115,10 @@ def set_up_role(*, using: str = "default") -> str:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute("SELECT current_database(), current_schema()")
         database, schema = cursor.fetchone()
-        for statement in grant_sql(role, database=database, schema=schema, tables=reader_tables()):
+        tables = existing_tables(cursor, reader_tables())
+        for statement in grant_sql(role, database=database, schema=schema, tables=tables):
             cursor.execute(statement.as_string(cursor.connection))
-    return role
+    return role, tables
 
 
 def role_settings_sql(role: str, names=None) -> list[sql.Composed]:
@@ -191,9 +205,9 @@ def install_starter_queries(*, using: str = "default", reset: bool = False) -> i
 
 def set_up_workbench(*, using: str = "default", reset_starters: bool = False) -> Setup:
     """Everything above, in order."""
-    role = set_up_role(using=using)
+    role, tables = set_up_role(using=using)
     added = install_starter_queries(using=using, reset=reset_starters)
-    return Setup(role=role, tables=reader_tables(), starters_added=added)
+    return Setup(role=role, tables=tables, starters_added=added)
 
 
 def set_up_after_migrate(sender, *, using="default", verbosity=1, **kwargs):

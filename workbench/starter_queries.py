@@ -28,10 +28,11 @@ STARTER_QUERIES = [
         """\
 SELECT c.table_name, string_agg(c.column_name, ', ' ORDER BY c.ordinal_position) AS columns
 FROM information_schema.columns c
+JOIN pg_class t ON t.relname = c.table_name AND t.relnamespace = c.table_schema::regnamespace
 WHERE c.table_schema = current_schema()
-  AND has_table_privilege(quote_ident(c.table_name), 'SELECT')
+  AND has_table_privilege(t.oid, 'SELECT')
+  AND NOT t.relispartition
   AND c.table_name NOT LIKE '%historical%'
-  AND NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = quote_ident(c.table_name)::regclass)
 GROUP BY c.table_name
 ORDER BY c.table_name""",
     ),

@@ -22,3 +22,8 @@ def close_workbench_connection(django_db_setup):
     end before the test database is dropped."""
     yield
     connections[WORKBENCH_ALIAS].close()
+
+
+# The notebook test runs its kernel as etl's does: on this interpreter,
+# pointed at the test database.
+from etl.tests.test_notebook import kernel_manager, test_database_url  # noqa: E402, F401

@@ -47,11 +47,10 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_database(), current_schema()")
             name, schema = cursor.fetchone()
+            tables = services.existing_tables(cursor, services.reader_tables())
         statements = [services.create_role_sql(role)]
         statements += services.role_settings_sql(role)
         statements += [services.password_sql(role, reader["PASSWORD"])]
-        statements += services.grant_sql(
-            role, database=name, schema=schema, tables=services.reader_tables()
-        )
+        statements += services.grant_sql(role, database=name, schema=schema, tables=tables)
         raw = connection.connection
         return "\n".join(s.as_string(raw) + ";" for s in statements)

@@ -1,0 +1,31 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from explorer.models import Query
+
+from workbench.starter_queries import STARTER_QUERIES
+
+pytestmark = pytest.mark.django_db
+
+
+def test_setup_workbench_reports_and_resets_edited_starters():
+    query = Query.objects.get(title=STARTER_QUERIES[0].title)
+    query.sql = "SELECT 1"
+    query.save()
+    out = io.StringIO()
+    call_command("setup_workbench", stdout=out)
+    assert "starter queries added or reset: 0" in out.getvalue()
+    call_command("setup_workbench", "--reset-starters", stdout=out)
+    query.refresh_from_db()
+    assert query.sql == STARTER_QUERIES[0].sql
+
+
+def test_setup_workbench_sql_prints_what_a_dba_would_run():
+    out = io.StringIO()
+    call_command("setup_workbench", "--sql", stdout=out)
+    text = out.getvalue()
+    assert 'CREATE ROLE "foodmart_workbench" LOGIN NOSUPERUSER' in text
+    assert "SET \"default_transaction_read_only\" = 'on'" in text
+    assert 'GRANT SELECT ON TABLE "public"."etl_batch"' in text
+    assert "people_user" not in text

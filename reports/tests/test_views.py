@@ -283,3 +283,28 @@ def test_store_and_product_pages_link_to_their_reports(admin_client_for):
     page = client.get(link).context["page"]
     expected = fm.sales()[fm.sales().product_id == "1"]
     assert sum(r[-1] for r in page.rows) == len(expected)  # sale lines, by year
+
+
+def test_every_page_says_how_fresh_its_data_is(admin_client_for):
+    client = admin_client_for("hq")
+    body = client.get("/reports/products/").content.decode()
+    assert "Data up to 1997-12-30; last load: batch" in body
+    frame = pd.DataFrame(
+        {
+            "product_id": [1],
+            "sale_date": ["1998-01-04"],
+            "customer_id": [3],
+            "promotion_id": [0],
+            "store_id": [6],
+            "store_sales": ["1.00"],
+            "store_cost": ["0.50"],
+            "unit_sales": [1],
+        }
+    )
+    batch = run(frame, table="sales_fact", source_name="january.csv")
+    body = client.get("/reports/products/").content.decode()
+    assert f"Data up to 1998-01-04; last load: batch {batch.pk} (january.csv)" in body
+    assert f'href="/admin/etl/batch/{batch.pk}/change/"' in body
+    rollback(batch)
+    body = client.get("/reports/overview/").content.decode()
+    assert f"Data up to 1997-12-30; last change: rollback of batch {batch.pk}" in body

@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser db lint format stop-db bench-etl
+.PHONY: demo test install browser db lint format stop-db bench-etl bench-reports serve
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ demo: db
 	@$(BIN)/python manage.py db_worker --interval 1 > var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production server (gunicorn, settings from the environment: see README,
+# Operations). Static files are collected for WhiteNoise first.
+serve: db
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c foodmart_site/gunicorn_conf.py foodmart_site.wsgi
 
 test: install browser lint
 	$(BIN)/python -m pytest

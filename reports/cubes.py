@@ -69,6 +69,9 @@ class Measure:
     needs: tuple[str, ...] = ()
     joins: tuple[str, ...] = ()
     per: str | None = None  # meaningful only per value of this level
+    # A KPI that reports.kpis computes after the query has run, from what
+    # ``sql`` gathered for each row (ids): more than one aggregate can say.
+    compute: str | None = None
 
     def on(self, source: Source) -> str | None:
         if source.rollup is None:
@@ -313,6 +316,17 @@ SALES = Fact(
             "blank where the size is unknown.",
             joins=("s",),
             per="store_name",
+        ),
+        Measure(
+            "lift",
+            "array_agg(DISTINCT f.promotion_id) FILTER (WHERE f.promotion_id <> 0)",
+            "ratio",
+            "lift = (promoted daily sales - baseline daily sales) / baseline daily sales, "
+            "over the group's promotions; the baseline is the same products' daily sales "
+            "at the same stores in the 4 weeks before each promotion "
+            "(reports.kpis.promotion_lift).",
+            needs=("promotion_id",),
+            compute="promotion_lift",
         ),
         Measure(
             "promotion_cost",
@@ -757,15 +771,34 @@ def run_query(
     elif store_ids is None and not all_stores:
         raise QueryError("say whose query this is: a user, store_ids, or all_stores=True")
     compiled = compile_query(query, store_ids=store_ids, raw=raw)
-    with connections[using or read_alias()].cursor() as cursor:
+    using = using or read_alias()
+    with connections[using].cursor() as cursor:
         cursor.execute(compiled.sql, compiled.params)
         fetched = cursor.fetchall()
     width = len(compiled.columns)
     rows = [tuple(row[:width]) for row in fetched]
     ids = [{name: row[i] for name, i in compiled.records.items()} for row in fetched]
+    rows = _computed(get_fact(query.fact), query, rows, store_ids, using)
     return Result(
         query, compiled.columns, rows, compiled.sql, compiled.params, compiled.source.name, ids
     )
+
+
+def _computed(fact: Fact, query: Query, rows, store_ids, using) -> list[tuple]:
+    """Replace what a computed measure gathered by its value."""
+    from reports import kpis
+
+    for m in (fact.measures[name] for name in query.measures):
+        if not m.compute:
+            continue
+        column = len(query.by) + query.measures.index(m.name)
+        values = getattr(kpis, m.compute)(
+            [row[column] or [] for row in rows], store_ids=store_ids, using=using
+        )
+        rows = [
+            row[:column] + (v,) + row[column + 1 :] for row, v in zip(rows, values, strict=True)
+        ]
+    return rows
 
 
 LINES_LIMIT = 500

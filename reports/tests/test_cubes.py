@@ -7,10 +7,12 @@ import datetime as dt
 import io
 import json
 
+import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from reports import kpis
 from reports.cubes import Query, QueryError, choose_source, get_fact, run_query
 from reports.tests import foodmart_frames as fm
 
@@ -340,3 +342,47 @@ def test_supply_time_mean_and_spread_by_warehouse_equal_pandas():
         assert abs(float(mean) - g.mean()) < 1e-9
         assert abs(float(spread) - g.std(ddof=1)) < 1e-9
     assert len(result.rows) == frame["warehouse_name"].nunique()
+
+
+def pandas_lift(frame, promotions, pid):
+    promo = promotions[promotions.promotion_id == pid].iloc[0]
+    start = pd.Timestamp(promo.start_date[:10])
+    end = pd.Timestamp(promo.end_date[:10])
+    during = frame[(frame.sale_date >= start) & (frame.sale_date <= end)]
+    pairs = during[during.promotion_id == pid][["product_id", "store_id"]].drop_duplicates()
+    sold = frame.merge(pairs, on=["product_id", "store_id"])
+    in_span = sold[(sold.sale_date >= start) & (sold.sale_date <= end)]
+    before = sold[(sold.sale_date >= start - pd.Timedelta(days=28)) & (sold.sale_date < start)]
+    daily = in_span["store_sales"].sum() / ((end - start).days + 1)
+    baseline = before["store_sales"].sum() / 28
+    return None if not baseline else (daily - baseline) / baseline
+
+
+def test_promotion_lift_equals_pandas_and_is_blank_without_a_baseline():
+    frame = fm.sales()
+    promotions = fm._read("promotion")
+    promoted = frame[frame.promotion_id != "0"]
+    first_day = promoted.groupby("promotion_id")["sale_date"].min()
+    early = first_day[first_day < "1997-01-20"].index[0]  # no 4 weeks of history
+    later = first_day[first_day > "1997-06-01"].index[:3]
+    ids = [int(early), *(int(p) for p in later)]
+    got = dict(
+        zip(
+            ids,
+            kpis.promotion_lift([[i] for i in ids], store_ids=None, using="default"),
+            strict=True,
+        )
+    )
+    assert got[int(early)] is None
+    for pid in later:
+        expected = pandas_lift(frame, promotions, pid)
+        assert expected is not None
+        assert fm.ratio(got[int(pid)], 1) == fm.ratio(expected, 1)
+
+
+def test_lift_is_a_measure_for_any_level_with_promotions():
+    result = run_query(Query("sales", ["media_type"], ["lift", "store_sales"]), all_stores=True)
+    assert result.source == "rollup_sales_day_store_promotion"
+    lifts = {r[0]: r[1] for r in result.rows}
+    assert lifts["No Media"] is None  # promotion 0, "No Promotion"
+    assert sum(1 for v in lifts.values() if v is not None) >= 10

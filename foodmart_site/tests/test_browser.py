@@ -133,7 +133,7 @@ def page(app_url, browser):
 
 def log_in(page, app_url, username):
     page.goto(app_url + "/")
-    expect(page).to_have_url(f"{app_url}/admin/login/?next=/admin/")
+    expect(page).to_have_url(f"{app_url}/admin/login/?next=/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("input[type=submit]")

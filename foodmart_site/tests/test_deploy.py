@@ -125,8 +125,10 @@ def wait_for_sessions_to_end(application_name: str, timeout: float = 15) -> None
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
+            # The workbench's connections name themselves (workbench/).
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND application_name IN (%s, 'foodmart-workbench')",
                 [application_name],
             )
             if cursor.fetchone()[0] == 0:

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ops.backups import BackupError, restore_backup
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore a backup made by 'backup' into an empty database: check the file's "
+        "SHA-256, restore in one transaction, then compare every table's row count and "
+        "checksum with the manifest."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="the .dump file (its .json beside it)")
+        parser.add_argument(
+            "--database",
+            help="restore into this database on the same server instead (a restore drill)",
+        )
+        parser.add_argument("--create", action="store_true", help="create --database first")
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="do not run migrate afterwards (newer migrations, the workbench's grants)",
+        )
+
+    def handle(self, *args, file, database, create, no_migrate, **options):
+        if create and not database:
+            raise CommandError("--create needs --database NAME")
+        try:
+            restored = restore_backup(file, database=database, create=create)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"restored {file.name} into {restored.database}: {restored.tables} tables, "
+            f"{restored.rows:,} rows, {restored.seconds} s"
+        )
+        if restored.problems:
+            for problem in restored.problems:
+                self.stderr.write(problem)
+            raise CommandError(f"{len(restored.problems)} tables differ from the manifest")
+        self.stdout.write("every table's row count and checksum match the manifest")
+        if not database and not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)

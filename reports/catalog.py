@@ -20,8 +20,8 @@ class Companion:
 
     fact: str
     measures: tuple[str, ...]
-    ratio: tuple[str, str, str] | None = None  # (name, numerator, denominator)
-    difference: tuple[str, str, str] | None = None  # (name, minuend, subtrahend)
+    # (name, "ratio" or "difference", a, b, format): a / b or a - b.
+    derived: tuple[tuple[str, str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,13 +154,17 @@ REPORTS = [
         fact="payroll",
         drill=("store_name", "department", "position_title", "employee_name"),
         pick=("store_name", "year", "month"),
-        measures=("headcount", "salary_paid", "overtime_paid"),
+        measures=("headcount", "salary_paid", "overtime_paid", "payroll"),
         chart_measures=("salary_paid",),
         sort=("-salary_paid",),
         companion=Companion(
             "sales",
             ("store_sales",),
-            ratio=("sales_per_employee", "store_sales", "headcount"),
+            derived=(
+                ("sales_per_employee", "ratio", "store_sales", "headcount", "money"),
+                # payroll % of sales = (salary_paid + overtime_paid) / store_sales
+                ("payroll_pct_of_sales", "ratio", "payroll", "store_sales", "ratio"),
+            ),
         ),
     ),
     Report(
@@ -175,7 +179,7 @@ REPORTS = [
         companion=Companion(
             "sales",
             ("profit",),
-            difference=("profit_after_expenses", "profit", "amount"),
+            derived=(("profit_after_expenses", "difference", "profit", "amount", "money"),),
         ),
     ),
 ]

@@ -446,6 +446,12 @@ PAYROLL = Fact(
         Measure("salary_paid", "sum(f.salary_paid)", "money", "Salary paid."),
         Measure("overtime_paid", "sum(f.overtime_paid)", "money", "Overtime paid."),
         Measure(
+            "payroll",
+            "sum(f.salary_paid) + sum(f.overtime_paid)",
+            "money",
+            "payroll = salary_paid + overtime_paid.",
+        ),
+        Measure(
             "headcount",
             "count(DISTINCT f.employee_id)",
             "count",

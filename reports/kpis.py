@@ -85,12 +85,12 @@ class SameStoreGrowth:
     """Same-store sales growth = (sales this period - sales in the same
     period a year before) / sales in the same period a year before, over
     the comparable stores only: those open at least 13 months when the
-    period starts (by ``first_opened_date``)."""
+    period starts (by ``first_opened_date``) that sold in both periods."""
 
     start: dt.date
     end: dt.date  # exclusive
     stores: list[str]  # the comparable store base
-    excluded: list[str]  # younger, or with no opening date
+    excluded: list[str]  # selling now, but younger or with no opening date
     sales: Decimal | None
     sales_last_year: Decimal | None
 
@@ -128,12 +128,12 @@ def same_store_growth(start: dt.date, end: dt.date, *, store_ids, using: str) ->
             },
         )
         rows = cursor.fetchall()
-    comparable = [r for r in rows if r[1] and (r[2] or r[3])]
+    comparable = [r for r in rows if r[1] and r[2] and r[3]]
     return SameStoreGrowth(
         start,
         end,
         [r[0] for r in comparable],
-        [r[0] for r in rows if not r[1] and (r[2] or r[3])],
+        [r[0] for r in rows if not r[1] and r[2]],
         _sum(r[2] for r in comparable),
         _sum(r[3] for r in comparable),
     )

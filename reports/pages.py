@@ -194,12 +194,12 @@ def _add_companion(page: Page, report: Report, query: Query, level: str, user) -
     for row in page.rows:
         row.extend(found.get(row[0], (None,) * len(comp.measures)))
     names += list(comp.measures)
-    for spec, op in ((comp.ratio, _ratio), (comp.difference, _difference)):
-        if spec:
-            name, a, b = spec
-            page.columns.append(Column(name, _label(name), "money"))
-            for row in page.rows:
-                row.append(op(row[names.index(a)], row[names.index(b)]))
+    for name, op, a, b, fmt in comp.derived:
+        page.columns.append(Column(name, _label(name), fmt))
+        operation = _ratio if op == "ratio" else _difference
+        for row in page.rows:
+            row.append(operation(row[names.index(a)], row[names.index(b)]))
+        names.append(name)
 
 
 def _ratio(a, b):

@@ -14,10 +14,10 @@ from django.utils.text import slugify
 
 from foodmart_site.exports import neutralise
 from inventory.scoping import store_ids_for
-from reports import output, overview
+from reports import kpis, output, overview
 from reports.cache import cached_run
 from reports.catalog import BY_SLUG, reports_for
-from reports.cubes import FACTS, Query, QueryError
+from reports.cubes import FACTS, Query, QueryError, period_bounds, read_alias
 from reports.output import plain
 from reports.pages import MENU_LEVELS, TOP_N, build, menus, next_report_url
 
@@ -51,6 +51,8 @@ def executive_overview(request):
     tiles, results = overview.tiles(grain, value, store_ids)
     trend = overview.trend(grain, value, store_ids)
     states = overview.by_state(grain, value, store_ids)
+    start, end = period_bounds(grain, value)
+    same_store = kpis.same_store_growth(start, end, store_ids=store_ids, using=read_alias())
     geography = reverse("reports:report", args=["geography"])
     over_time = reverse("reports:report", args=["sales-over-time"])
     chart = {
@@ -79,6 +81,7 @@ def executive_overview(request):
             "states": state_rows,
             "sql": [(r.source, r.sql, r.params) for r in [*results, trend, states]],
             "periods": overview.nearby(grain, value),
+            "same_store": same_store,
         },
     )
 

@@ -219,6 +219,9 @@ def test_staff_report_adds_sales_per_employee_from_the_sales_fact(admin_client_f
     assert by_store["Store 6"]["headcount"] == str(heads["employee_id"].nunique())
     expected = sales_6 / heads["employee_id"].nunique()
     assert by_store["Store 6"]["sales_per_employee"] == fm.money(expected)
+    payroll_6 = heads["salary_paid"].sum() + heads["overtime_paid"].sum()
+    assert by_store["Store 6"]["payroll"] == fm.money(payroll_6)
+    assert by_store["Store 6"]["payroll_pct_of_sales"] == fm.ratio(payroll_6, sales_6)
 
 
 def test_a_load_and_its_rollback_show_at_once_despite_the_cache(admin_client_for):
@@ -308,3 +311,29 @@ def test_every_page_says_how_fresh_its_data_is(admin_client_for):
     rollback(batch)
     body = client.get("/reports/overview/").content.decode()
     assert f"Data up to 1997-12-30; last change: rollback of batch {batch.pk}" in body
+
+
+def test_same_store_growth_counts_only_stores_open_13_months(admin_client_for):
+    from inventory.models import Store
+
+    # A year later at three stores: FoodMart's January 1997 lines again, in 1998.
+    frame = fm.sales()
+    january = frame[(frame.month == "1997-01") & frame.store_id.isin(["6", "7", "24"])]
+    later = january.assign(sale_date=january.sale_date + pd.DateOffset(years=1))
+    later = later[["product_id", "sale_date", "customer_id", "promotion_id", "store_id"]].assign(
+        store_sales=(january.store_sales * 2).astype(str),
+        store_cost=january.store_cost.astype(str),
+        unit_sales=january.unit_sales.astype(str),
+        sale_date=later.sale_date.dt.strftime("%Y-%m-%d"),
+    )
+    run(later, table="sales_fact")
+    Store.objects.filter(store_name="Store 24").update(
+        first_opened_date="1997-06-01", last_remodel_date=None
+    )
+    response = admin_client_for("executive").get("/reports/overview/?month=1998-01")
+    same = response.context["same_store"]
+    assert same.stores == ["Store 6", "Store 7"]
+    assert "Store 24" in same.excluded
+    base = january[january.store_name.isin(["Store 6", "Store 7"])]["store_sales"].sum()
+    assert fm.ratio(same.growth, 1) == fm.ratio((2 * base - base) / base, 1)  # doubled: +100 %
+    assert b"+100.0 %" in response.content

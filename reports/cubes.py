@@ -140,7 +140,16 @@ def time_levels(date: str) -> list[Level]:
         Level("quarter", f"to_char({d}, 'YYYY-\"Q\"Q')", grain="quarter"),
         Level("month", f"to_char({d}, 'YYYY-MM')", grain="month"),
         Level("day", d, grain="day"),
+        # The 4-5-4 retail calendar (reports/fiscal.py): FY1997, FY1997-Q1,
+        # FY1997-P01, FY1997-W01.
+        *(
+            Level(f"fiscal_{unit}", f"fd.fiscal_{unit}", ("fd",), grain="fiscal")
+            for unit in ("year", "quarter", "period", "week")
+        ),
     ]
+
+
+FISCAL_JOIN = {"fd": Join("reports_fiscalday", "fd.day = {date}")}
 
 
 STORE_JOIN = {"s": Join("inventory_store", "s.id = {store}")}
@@ -200,6 +209,7 @@ SALES = Fact(
     line_values=("unit_sales", "store_sales", "store_cost"),
     doc="Sale lines: one product sold to one customer at one store on one day.",
     joins={
+        **FISCAL_JOIN,
         **STORE_JOIN,
         **PRODUCT_JOINS,
         "pr": Join("sales_promotion", "pr.id = f.promotion_id"),
@@ -357,6 +367,7 @@ DELIVERIES = Fact(
     ),
     doc="Deliveries from warehouses to stores (FoodMart's inventory facts).",
     joins={
+        **FISCAL_JOIN,
         **STORE_JOIN,
         **PRODUCT_JOINS,
         "w": Join("inventory_warehouse", "w.id = f.warehouse_id"),
@@ -422,6 +433,7 @@ PAYROLL = Fact(
     line_values=("salary_paid", "overtime_paid"),
     doc="Payroll lines: one employee's pay for one month.",
     joins={
+        **FISCAL_JOIN,
         "e": Join("people_employee", "e.id = f.employee_id"),
         "s": Join("inventory_store", "s.id = e.store_id", ("e",)),
         "d": Join("people_department", "d.id = f.department_id"),
@@ -470,6 +482,7 @@ EXPENSES = Fact(
     line_values=("amount",),
     doc="Store expenses by account and month.",
     joins={
+        **FISCAL_JOIN,
         **STORE_JOIN,
         "a": Join("sales_account", "a.id = f.account_id"),
         "ec": Join("sales_expensecategory", "ec.id = f.category_id"),
@@ -553,9 +566,16 @@ class Result:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def period_bounds(grain: str, value: str) -> tuple[dt.date, dt.date]:
+def period_bounds(grain: str, value: str, *, name: str = "") -> tuple[dt.date, dt.date]:
     """[start, end) of a time level's value; QueryError when malformed."""
     value = str(value).strip()
+    if grain == "fiscal":
+        from reports.fiscal import bounds
+
+        found = bounds().get(value)
+        if found is None or not value.startswith("FY"):
+            raise QueryError(f"{name} {value!r} is not a fiscal period such as FY1997-P03")
+        return found
     patterns = {
         "year": r"(\d{4})",
         "quarter": r"(\d{4})-Q([1-4])",
@@ -594,7 +614,7 @@ def _date_range(fact: Fact, query: Query) -> tuple[dt.date | None, dt.date | Non
             continue
         if len(values) != 1:
             raise QueryError(f"filter {name} takes one period, not {len(values)}")
-        lo, hi = period_bounds(level.grain, values[0])
+        lo, hi = period_bounds(level.grain, values[0], name=name)
         start = max(start, lo) if start else lo
         end = min(end, hi) if end else hi
     return start, end
@@ -630,7 +650,7 @@ def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
         for rollup in rollups_for(fact.name):
             source = Source(rollup.table, rollup)
             if rollup.grain == "month":
-                if any(level.grain == "day" for level in levels):
+                if any(level.grain in ("day", "fiscal") for level in levels):
                     continue
                 if not (_month_aligned(start) and _month_aligned(end)):
                     continue
@@ -662,7 +682,7 @@ def _joins_for(fact: Fact, aliases: set[str], source: Source | None = None) -> l
         if join.direct and join.direct[0] in held:
             on[alias] = join.direct[1]
         else:
-            on[alias] = join.on.format(store=fact.store)
+            on[alias] = join.on.format(store=fact.store, date=f"f.{fact.date}")
             for before in join.after:
                 add(before)
         ordered.append(alias)

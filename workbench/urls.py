@@ -7,7 +7,9 @@ file uploads (another database than the read-only one), the AI assistant
 set up).
 """
 
+from csp.decorators import csp_replace, csp_update
 from django.urls import URLPattern, path
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from explorer.urls import urlpatterns as explorer_urlpatterns
 
 from workbench.access import analysts_only, switched_off
@@ -20,6 +22,14 @@ SWITCHED_OFF_PREFIXES = (
 )
 SWITCHED_OFF = {"email_csv_query"}
 
+# Explorer's SQL editor (CodeMirror) adds <style> elements as it runs, and
+# its query page shows the schema in a frame: on these pages only, the
+# site's content security policy allows style elements, and the schema
+# pages may be framed by the workbench itself. Scripts stay 'self' only.
+editor_styles = csp_update({"style-src": ["'unsafe-inline'"]})
+framed_by_workbench = csp_replace({"frame-ancestors": ["'self'"]})
+FRAMED = {"explorer_schema", "explorer_schema_json"}
+
 
 def is_switched_off(name: str) -> bool:
     return name in SWITCHED_OFF or name.startswith(SWITCHED_OFF_PREFIXES)
@@ -27,7 +37,10 @@ def is_switched_off(name: str) -> bool:
 
 def guarded(pattern: URLPattern) -> URLPattern:
     view = switched_off if is_switched_off(pattern.name) else pattern.callback
-    return path(str(pattern.pattern), analysts_only(view, pattern.name), name=pattern.name)
+    view = editor_styles(analysts_only(view, pattern.name))
+    if pattern.name in FRAMED:
+        view = xframe_options_sameorigin(framed_by_workbench(view))
+    return path(str(pattern.pattern), view, name=pattern.name)
 
 
 urlpatterns = [guarded(p) for p in explorer_urlpatterns]

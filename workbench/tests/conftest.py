@@ -1,6 +1,11 @@
 import pytest
 from django.db import connections
 
+# The notebook test runs its kernel as etl's does (on this interpreter,
+# pointed at the test database), and the browser test serves the app as
+# the back office's browser tests do: their fixtures, shared.
+from etl.tests.test_notebook import kernel_manager, test_database_url  # noqa: F401
+from foodmart_site.tests.test_browser import app_url, browser, page, staff  # noqa: F401
 from workbench.services import WORKBENCH_ALIAS
 
 
@@ -16,14 +21,11 @@ def reader():
     connection.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def close_workbench_connection(django_db_setup):
-    """Views run their SQL on ``connections["workbench"]``; its session must
-    end before the test database is dropped."""
+@pytest.fixture(scope="module", autouse=True)
+def close_workbench_connection():
+    """Views run their SQL on ``connections["workbench"]``, which tests do
+    not close: end its session after each module, or the browser tests,
+    which wait for every other session on the test database to end, and
+    the final drop of the test database would find it open."""
     yield
     connections[WORKBENCH_ALIAS].close()
-
-
-# The notebook test runs its kernel as etl's does: on this interpreter,
-# pointed at the test database.
-from etl.tests.test_notebook import kernel_manager, test_database_url  # noqa: E402, F401

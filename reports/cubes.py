@@ -604,7 +604,7 @@ def period_bounds(grain: str, value: str, *, name: str = "") -> tuple[dt.date, d
         raise QueryError(f"{grain} {value!r} is not a {grain} such as {examples[grain]}") from None
 
 
-def _date_range(fact: Fact, query: Query) -> tuple[dt.date | None, dt.date | None]:
+def date_range(fact: Fact, query: Query) -> tuple[dt.date | None, dt.date | None]:
     """The query's period as [start, end), from the range and time filters."""
     start = query.date_from
     end = query.date_to + dt.timedelta(days=1) if query.date_to else None
@@ -644,7 +644,7 @@ def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
     from reports.rollups import rollups_for
 
     if not raw and not _RAW_ONLY.get():
-        start, end = _date_range(fact, query)
+        start, end = date_range(fact, query)
         names = set(query.by) | set(query.filters)
         levels = [fact.level(n) for n in names]
         for rollup in rollups_for(fact.name):
@@ -734,7 +734,7 @@ def _where(fact: Fact, query: Query, store_ids, aliases: set[str], params: list)
     """The conditions of the query's period, filters and store scope;
     adds the joins they need to ``aliases`` and their values to ``params``."""
     where = []
-    start, end = _date_range(fact, query)
+    start, end = date_range(fact, query)
     if start:
         where.append(f"f.{fact.date} >= %s")
         params.append(start)

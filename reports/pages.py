@@ -13,11 +13,12 @@ from urllib.parse import urlencode
 from django.urls import NoReverseMatch, reverse
 
 from inventory.scoping import store_ids_for
+from reports import compare
 from reports.cache import cached_run
 from reports.catalog import BY_SLUG, REPORTS, Report
 from reports.cubes import Fact, Query, QueryError, Result, get_fact, run_lines
 
-CONTROL_PARAMS = {"from", "to", "sort", "top", "bottom", "by", "format"}
+CONTROL_PARAMS = {"from", "to", "sort", "top", "bottom", "by", "format", "compare"}
 # The filters every report offers as menus, where its fact has the level.
 MENU_LEVELS = ("store_state", "store_name", "product_family", "media_type")
 TOP_N = (10, 25)
@@ -43,6 +44,7 @@ class Page:
     chart: dict | None = None
     filters: dict[str, list[str]] = field(default_factory=dict)
     notice: str = ""
+    compared: str | None = None  # the column of the compared period
 
     @property
     def level_label(self) -> str:
@@ -146,6 +148,9 @@ def build(report: Report, params, user) -> Page:
     page.crumbs = crumbs(report, params)
     if level is None:
         return _lines(page, fact, query, user)
+    the_plan = compare.plan(fact, query, params["compare"]) if params.get("compare") else None
+    if the_plan:
+        query = the_plan.current
     result = cached_run(query, store_ids=store_ids_for(user))
     page.sql.append((result.source, result.sql, result.params))
     page.columns = [
@@ -155,10 +160,34 @@ def build(report: Report, params, user) -> Page:
     page.rows = [list(row) for row in result.rows]
     if report.companion and _companion_applies(report, query, level):
         _add_companion(page, report, query, level, user)
+    if the_plan:
+        _add_comparison(page, fact, the_plan, level, user)
     page.links = [_drill_url(report, params, level, row[0]) for row in page.rows]
     page.admin_links = [_admin_links(fact, ids, user) for ids in result.record_ids]
     page.chart = _chart(report, page, level)
     return page
+
+
+def _add_comparison(page: Page, fact: Fact, the_plan, level: str, user) -> None:
+    """The first measure over the other period, and its change, as two
+    more columns (and a second series in the chart)."""
+    other = cached_run(the_plan.other, store_ids=store_ids_for(user))
+    page.sql.append((other.source, other.sql, other.params))
+    measure = the_plan.current.measures[0]
+    column = [c.name for c in page.columns].index(measure)
+    facing = compare.match(page.rows, other.rows, by_position=fact.level(level).grain is not None)
+    page.columns += [
+        Column(
+            f"{measure}_compared", f"{_label(measure)} ({the_plan.label})", _fmt(fact, measure)
+        ),
+        Column(f"{measure}_change", "Change", "ratio"),
+    ]
+    for row, then in zip(page.rows, facing, strict=True):
+        before = then[column] if then else None
+        now = row[column]
+        change = None if before in (None, 0) or now is None else (now - before) / abs(before)
+        row += [before, change]
+    page.compared = f"{measure}_compared"
 
 
 def _label(name: str) -> str:
@@ -293,6 +322,8 @@ def _lines(page: Page, fact: Fact, query: Query, user) -> Page:
 def _chart(report: Report, page: Page, level: str) -> dict:
     names = [c.name for c in page.columns]
     measures = [m for m in report.chart_measures or report.measures[:1] if m in names]
+    if page.compared:
+        measures.append(page.compared)
     kind = (
         "line" if report.chart == "line" and level in ("year", "quarter", "month", "day") else None
     )

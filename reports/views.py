@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from foodmart_site.exports import neutralise
 from inventory.scoping import store_ids_for
-from reports import kpis, output, overview
+from reports import compare, kpis, output, overview
 from reports.cache import cached_run
 from reports.catalog import BY_SLUG, reports_for
 from reports.cubes import FACTS, Query, QueryError, period_bounds, read_alias
@@ -119,6 +119,7 @@ def report(request, slug):
             "query_string": params.urlencode(),
             "sort": params.get("sort", ""),
             "menus": menus(rep, params, request.user),
+            "comparisons": compare.CHOICES,
             "hidden": {k: v for k, v in page.filters.items() if k not in MENU_LEVELS},
         },
     )

@@ -157,6 +157,26 @@ def test_healthz_answers_over_plain_http(server):
     assert json.loads(response.body) == {"status": "ok", "database": True}
 
 
+def test_the_container_health_check_asks_healthz(server):
+    """python -m foodmart_site.healthcheck, the image's HEALTHCHECK."""
+
+    def health_check(port):
+        env = {**os.environ, "PORT": str(port), "ALLOWED_HOSTS": "localhost,127.0.0.1"}
+        return subprocess.run(
+            [sys.executable, "-m", "foodmart_site.healthcheck"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    healthy = health_check(server["port"])
+    assert healthy.returncode == 0, healthy.stdout
+    assert '"database": true' in healthy.stdout
+    assert health_check(free_port()).returncode == 1  # nothing listens there
+
+
 def test_plain_http_is_redirected_to_https(server):
     response = get(server, "/admin/login/")
     assert response.status == 301

@@ -42,6 +42,7 @@ class Report:
     pick: tuple[str, ...] = ()
     top: bool = False  # offers top and bottom N
     companion: Companion | None = None
+    annotate_promotions: bool = False  # mark promotions' starts on a time chart
 
     @property
     def permission(self) -> str:
@@ -69,6 +70,7 @@ REPORTS = [
         measures=("store_sales", "profit", "margin", "unit_sales", "sale_lines"),
         chart="line",
         chart_measures=("store_sales", "profit"),
+        annotate_promotions=True,
     ),
     Report(
         "geography",

@@ -228,6 +228,7 @@ SALES = Fact(
                 record=("sales", "promotion", "pr.id"),
             ),
             Level("media_type", "pr.media_type", ("pr",), key="promotion_id"),
+            Level("promotion_start", "pr.start_date", ("pr",), key="promotion_id"),
             # FoodMart's promotion 0 is "No Promotion".
             Level(
                 "promoted",

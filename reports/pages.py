@@ -6,7 +6,7 @@ links down and into the admin. Views render it, exports write it."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -165,7 +165,38 @@ def build(report: Report, params, user) -> Page:
     page.links = [_drill_url(report, params, level, row[0]) for row in page.rows]
     page.admin_links = [_admin_links(fact, ids, user) for ids in result.record_ids]
     page.chart = _chart(report, page, level)
+    if report.annotate_promotions and level in ("month", "day"):
+        page.chart["annotations"] = promotion_marks(query, level, page.rows, user)
     return page
+
+
+def promotion_marks(query: Query, level: str, rows, user) -> list[dict]:
+    """The promotions that started in each month or day of a time chart
+    (within the query's filters and the user's stores): where lift shows."""
+    promoted = replace(
+        query,
+        by=["promotion_name", "promotion_start"],
+        measures=["store_sales"],
+        sort=["-store_sales"],
+        limit=None,
+    )
+    promoted.filters = {**query.filters, "promoted": ["yes"]}
+    result = cached_run(promoted, store_ids=store_ids_for(user))
+    fmt = "%Y-%m" if level == "month" else "%Y-%m-%d"
+    buckets: dict[str, list[str]] = {}
+    for name, start, _ in result.rows:
+        if start:
+            buckets.setdefault(start.strftime(fmt), []).append(name)
+    labels = [str(row[0]) for row in rows]
+    return [
+        {"index": labels.index(key), "label": _marks(names), "title": ", ".join(names)}
+        for key, names in sorted(buckets.items())
+        if key in labels
+    ]
+
+
+def _marks(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
 
 
 def _add_comparison(page: Page, fact: Fact, the_plan, level: str, user) -> None:

@@ -337,3 +337,25 @@ def test_same_store_growth_counts_only_stores_open_13_months(admin_client_for):
     base = january[january.store_name.isin(["Store 6", "Store 7"])]["store_sales"].sum()
     assert fm.ratio(same.growth, 1) == fm.ratio((2 * base - base) / base, 1)  # doubled: +100 %
     assert b"+100.0 %" in response.content
+
+
+def test_time_charts_mark_the_promotions_that_started_in_each_month(admin_client_for):
+    response = admin_client_for("executive").get("/reports/sales-over-time/?year=1997")
+    assert response.context["page"].level == "quarter"
+    assert "annotations" not in response.context["page"].chart
+    page = (
+        admin_client_for("executive")
+        .get("/reports/sales-over-time/?year=1997&quarter=1997-Q1")
+        .context["page"]
+    )
+    marks = page.chart["annotations"]
+    frame = fm.sales()
+    promoted = frame[(frame.quarter == "1997-Q1") & (frame.promotion_id != "0")]
+    promotions = fm._read("promotion").set_index("promotion_id")
+    started = promotions.loc[promoted.promotion_id.unique(), ["promotion_name", "start_date"]]
+    started = started.drop_duplicates()  # as named on the chart: name and start
+    starts = started["start_date"].str[:7]
+    expected = starts[starts.isin(["1997-01", "1997-02", "1997-03"])].value_counts()
+    labels = [str(r[0]) for r in page.rows]
+    got = {labels[m["index"]]: len(m["title"].split(", ")) for m in marks}
+    assert got == expected.to_dict()

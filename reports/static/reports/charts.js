@@ -9,7 +9,31 @@
   var spec = JSON.parse(data.textContent);
   var colours = ["#2f6f4f", "#d08a2e", "#4a6fa5", "#a54a6f", "#6fa54a", "#7a7a7a"];
   var doughnut = spec.kind === "doughnut";
+  // Promotions that started in a month or day: a dashed line and a name.
+  var promotions = {
+    id: "promotions",
+    afterDatasetsDraw: function (chart) {
+      var marks = spec.annotations || [];
+      if (!marks.length) return;
+      var ctx = chart.ctx, area = chart.chartArea, x = chart.scales.x;
+      ctx.save();
+      ctx.strokeStyle = "#a54a6f";
+      ctx.fillStyle = "#a54a6f";
+      ctx.setLineDash([4, 3]);
+      ctx.font = "11px system-ui, sans-serif";
+      marks.forEach(function (mark, i) {
+        var px = x.getPixelForValue(mark.index);
+        ctx.beginPath();
+        ctx.moveTo(px, area.top);
+        ctx.lineTo(px, area.bottom);
+        ctx.stroke();
+        ctx.fillText(mark.label, px + 3, area.top + 12 + (i % 3) * 13);
+      });
+      ctx.restore();
+    }
+  };
   var chart = new Chart(canvas, {
+    plugins: [promotions],
     type: spec.kind,
     data: {
       labels: spec.labels,

@@ -27,7 +27,9 @@
         ctx.moveTo(px, area.top);
         ctx.lineTo(px, area.bottom);
         ctx.stroke();
-        ctx.fillText(mark.label, px + 3, area.top + 12 + (i % 3) * 13);
+        var right = px > area.left + area.width * 0.7;
+        ctx.textAlign = right ? "right" : "left";
+        ctx.fillText(mark.label, right ? px - 3 : px + 3, area.top + 12 + (i % 3) * 13);
       });
       ctx.restore();
     }

@@ -136,3 +136,20 @@ def match(rows: list, other_rows: list, *, by_position: bool) -> list:
         return [other_rows[i] if i < len(other_rows) else None for i in range(len(rows))]
     found = {row[0]: row for row in other_rows}
     return [found.get(row[0]) for row in rows]
+
+
+def compared(result, other, fact: Fact) -> None:
+    """Add the first measure over the other period, and its change, to
+    ``result`` (the command line's and the API's form of a comparison)."""
+    measure = result.query.measures[0]
+    column = result.columns.index(measure)
+    level = result.query.by[0] if result.query.by else None
+    by_position = level is not None and fact.level(level).grain is not None
+    facing = match(result.rows, other.rows, by_position=by_position) if level else other.rows[:1]
+    rows = []
+    for row, then in zip(result.rows, facing + [None] * len(result.rows), strict=False):
+        before, now = (then[column] if then else None), row[column]
+        change = None if before in (None, 0) or now is None else (now - before) / abs(before)
+        rows.append((*row, before, change))
+    result.rows = rows
+    result.columns = [*result.columns, f"{measure}_compared", f"{measure}_change"]

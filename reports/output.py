@@ -21,9 +21,17 @@ PLACES = {
 
 
 def formats_of(result: Result) -> list[str | None]:
-    """Each column's format: a measure's, or None for a level."""
+    """Each column's format: a measure's (its comparison's too), a
+    change's (a ratio), or None for a level."""
     fact = get_fact(result.query.fact)
-    return [fact.measures[c].format if c in fact.measures else None for c in result.columns]
+
+    def fmt(name):
+        if name.endswith("_change"):
+            return "ratio"
+        base = name.removesuffix("_compared")
+        return fact.measures[base].format if base in fact.measures else None
+
+    return [fmt(c) for c in result.columns]
 
 
 def plain(value, fmt: str | None):

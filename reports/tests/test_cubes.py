@@ -386,3 +386,25 @@ def test_lift_is_a_measure_for_any_level_with_promotions():
     lifts = {r[0]: r[1] for r in result.rows}
     assert lifts["No Media"] is None  # promotion 0, "No Promotion"
     assert sum(1 for v in lifts.values() if v is not None) >= 10
+
+
+def test_the_command_compares_with_the_quarter_before():
+    rows = report_csv(
+        "sales",
+        "--measures",
+        "store_sales",
+        "--filter",
+        "quarter=1997-Q4",
+        "--compare",
+        "previous",
+    )
+    frame = fm.sales()
+    q4 = frame[frame.quarter == "1997-Q4"]["store_sales"].sum()
+    q3 = frame[frame.quarter == "1997-Q3"]["store_sales"].sum()
+    assert rows == [
+        {
+            "store_sales": fm.money(q4),
+            "store_sales_compared": fm.money(q3),
+            "store_sales_change": fm.ratio(q4 - q3, q3),
+        }
+    ]

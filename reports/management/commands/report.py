@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import output
+from reports import compare, output
 from reports.cubes import FACTS, Query, QueryError, run_query
 
 
@@ -42,6 +42,11 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int)
         parser.add_argument("--format", choices=["csv", "json", "table"], default="table")
         parser.add_argument("--user", help="apply this user's store scope (default: all stores)")
+        parser.add_argument(
+            "--compare",
+            choices=sorted(compare.CHOICES),
+            help="add the first measure over another period, and its change",
+        )
         parser.add_argument("--raw", action="store_true", help="read the fact table, no rollup")
         parser.add_argument("--sql", action="store_true", help="print the SQL and source too")
 
@@ -58,7 +63,18 @@ class Command(BaseCommand):
         )
         user = self._user(o["user"]) if o["user"] else None
         try:
-            result = run_query(query, user=user, all_stores=user is None, raw=o["raw"])
+            the_plan = (
+                compare.plan(FACTS[query.fact], query, o["compare"]) if o["compare"] else None
+            )
+            result = run_query(
+                the_plan.current if the_plan else query,
+                user=user,
+                all_stores=user is None,
+                raw=o["raw"],
+            )
+            if the_plan:
+                other = run_query(the_plan.other, user=user, all_stores=user is None, raw=o["raw"])
+                compare.compared(result, other, FACTS[query.fact])
         except QueryError as exc:
             raise CommandError(str(exc)) from None
         if o["format"] == "csv":

@@ -62,5 +62,10 @@ format: install
 bench-etl: db
 	$(BIN)/python bench/etl.py
 
+# Every report page and the drill-down on 10 million sale lines, rollups
+# against the raw fact table (its own database; the first run generates it).
+bench-reports: db
+	$(BIN)/python bench/reports.py
+
 stop-db: install
 	$(BIN)/python -m foodmart_site.database stop

@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reports.freshness.freshness_context",
             ],
         },
     },
@@ -272,6 +273,10 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+
+# The retail calendar: a 4-5-4 fiscal year starting with this month (2: the
+# NRF calendar). Rebuild its days after a change: manage.py fiscal_calendar.
+FISCAL_YEAR_START_MONTH = int(os.environ.get("FISCAL_YEAR_START_MONTH") or 2)
 
 # Where load_foodmart reads by default: the copy that ships with the project.
 FOODMART_DATA_DIR = Path(os.environ.get("FOODMART_DATA_DIR") or BASE_DIR / "data" / "foodmart")

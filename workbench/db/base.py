@@ -11,6 +11,10 @@ statement sent through it:
   transaction read-write ("transaction read-write mode must be set before
   any query"), and a ``SET`` by an earlier statement of the session cannot
   carry over: each statement gets the settings again;
+- is rolled back afterwards (its transaction, or a savepoint inside
+  SQL Explorer's): a read needs no commit, and whatever a statement might
+  still write (PostgreSQL 15 lets ``lo_create`` run in a read-only
+  transaction) is undone;
 - goes to the server with the extended query protocol, where PostgreSQL
   takes exactly one statement ("cannot insert multiple commands into a
   prepared statement"): ``SELECT 1; DELETE ...`` cannot hide a second
@@ -25,6 +29,7 @@ import contextlib
 from django.conf import settings
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from psycopg import Rollback
 
 GUARD = (
     "SELECT set_config('transaction_read_only', 'on', true), "
@@ -50,23 +55,22 @@ class GuardedCursorMixin:
 
     def _guarded(self, run, *args):
         if self.db.get_autocommit():
-            # One transaction for the limits and the statement.
-            with self.db.connection.transaction():
+            with self.db.connection.transaction() as transaction:
                 self._set_limits()
-                return run(*args)
+                result = run(*args)
+                raise Rollback(transaction)
+            return result
         # Inside a transaction already (SQL Explorer wraps each run in one,
-        # tests wrap everything): a savepoint, where the limits hold too and
-        # after which a refused statement leaves the transaction usable.
+        # tests wrap everything): a savepoint, rolled back after the
+        # statement as the transaction above is.
         self._raw("SAVEPOINT workbench_statement")
         try:
             self._set_limits()
-            result = run(*args)
-        except Exception:
-            with contextlib.suppress(Exception):  # the first error is the one to see
+            return run(*args)
+        finally:
+            with contextlib.suppress(Exception):  # an error of the statement comes first
                 self._raw("ROLLBACK TO SAVEPOINT workbench_statement")
-            raise
-        self._raw("RELEASE SAVEPOINT workbench_statement")
-        return result
+                self._raw("RELEASE SAVEPOINT workbench_statement")
 
     def _raw(self, sql, params=None):
         # A cursor of its own: the statement's cursor keeps its results.

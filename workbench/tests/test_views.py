@@ -121,8 +121,6 @@ def test_a_write_is_refused_and_changes_nothing(admin_client_for):
         {"sql": "SELECT set_config('transaction_read_only', 'off', true)"},
     )
     assert "read-write mode" in response.context["error"]
-    response = client.post("/workbench/play/", {"sql": "SELECT lo_create(0)"})
-    assert "read-only transaction" in response.context["error"]
     assert SaleLine.objects.count() == before
 
 

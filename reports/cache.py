@@ -8,8 +8,10 @@ makes every older entry unreachable at once, in every process, with no
 timer; they then age out of the cache.
 """
 
+import contextvars
 import hashlib
 import json
+from contextlib import contextmanager
 
 from django.apps import apps
 from django.core.cache import cache
@@ -23,7 +25,26 @@ TIMEOUT = 24 * 3600
 WATCHED_APPS = ("inventory", "sales", "people")
 
 
+_VERSION = contextvars.ContextVar("data_version", default=None)
+
+
+@contextmanager
+def one_version():
+    """Read the data version once for everything inside (a page's
+    several queries), not once per query."""
+    token = _VERSION.set(_read_version())
+    try:
+        yield
+    finally:
+        _VERSION.reset(token)
+
+
 def data_version() -> int:
+    pinned = _VERSION.get()
+    return _read_version() if pinned is None else pinned
+
+
+def _read_version() -> int:
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT last_value + is_called::int FROM reports_data_version")
         return cursor.fetchone()[0]

@@ -4,6 +4,7 @@ report with its drill-down, its exports, and the layer as JSON."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.utils.text import slugify
 from foodmart_site.exports import neutralise
 from inventory.scoping import store_ids_for
 from reports import compare, kpis, output, overview
-from reports.cache import cached_run
+from reports.cache import cached_run, one_version
 from reports.catalog import BY_SLUG, reports_for
 from reports.cubes import FACTS, Query, QueryError, period_bounds, read_alias
 from reports.output import plain
@@ -39,7 +40,19 @@ def _bad_request(request, message: str, *, title: str = "Report"):
     return render(request, "reports/error.html", {"message": message, "title": title}, status=400)
 
 
+def one_version_per_page(view):
+    """Every query of a page reads the same data version (one lookup)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with one_version():
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @login_required
+@one_version_per_page
 def executive_overview(request):
     if not _can_sales(request.user):
         raise PermissionDenied
@@ -87,6 +100,7 @@ def executive_overview(request):
 
 
 @login_required
+@one_version_per_page
 def report(request, slug):
     if slug == "overview":
         return executive_overview(request)

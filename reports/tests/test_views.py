@@ -359,3 +359,18 @@ def test_time_charts_mark_the_promotions_that_started_in_each_month(admin_client
     labels = [str(r[0]) for r in page.rows]
     got = {labels[m["index"]]: len(m["title"].split(", ")) for m in marks}
     assert got == expected.to_dict()
+
+
+@pytest.mark.parametrize(
+    "url, budget",
+    [
+        ("/reports/products/?year=1997", 14),
+        ("/reports/overview/?year=1997", 15),
+        ("/reports/staff/", 14),
+    ],
+)
+def test_report_pages_stay_within_a_query_budget(admin_client_for, url, budget):
+    client = admin_client_for("executive")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) <= budget, [q["sql"][:120] for q in queries.captured_queries]

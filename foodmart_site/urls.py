@@ -12,6 +12,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
+    path("subscriptions/", include("subscriptions.urls")),
     path("workbench/", include("workbench.urls")),
     path("healthz", healthz, name="healthz"),
 ]

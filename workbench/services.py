@@ -169,14 +169,27 @@ def _set_password_if_needed(role: str, *, using: str) -> None:
 
 def set_up_explorer_connection(*, using: str = "default"):
     """SQL Explorer's record of the read-only connection, as its default:
-    every query, saved or not, runs there."""
+    every query, saved or not, runs there.
+
+    Explorer encrypts a connection's host, user and password with the
+    SECRET_KEY, and cannot read them back after the key changes; they are
+    empty for a Django alias, so they are written again (with the current
+    key) without reading them."""
     from explorer.ee.db_connections.models import DatabaseConnection
 
-    connection, _ = DatabaseConnection.objects.using(using).update_or_create(
-        alias=WORKBENCH_ALIAS,
-        defaults={"name": CONNECTION_NAME, "engine": DatabaseConnection.DJANGO, "default": True},
-    )
-    return connection
+    connections_ = DatabaseConnection.objects.using(using)
+    values = {
+        "name": CONNECTION_NAME,
+        "engine": DatabaseConnection.DJANGO,
+        "default": True,
+        "user": None,
+        "password": None,
+        "host": "",
+    }
+    if not connections_.filter(alias=WORKBENCH_ALIAS).update(**values):
+        DatabaseConnection(alias=WORKBENCH_ALIAS, **values).save(using=using)
+    connections_.exclude(alias=WORKBENCH_ALIAS).update(default=False)
+    return connections_.only("alias").get(alias=WORKBENCH_ALIAS)
 
 
 def install_starter_queries(*, using: str = "default", reset: bool = False) -> int:

@@ -129,3 +129,20 @@ def test_rebuild_recomputes_a_rollup_from_the_facts():
         assert differences(rollup, cursor=cursor) > 0
         rebuild(rollup, cursor=cursor)
         assert differences(rollup, cursor=cursor) == 0
+
+
+def test_the_rollups_command_checks_rebuilds_and_compacts():
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("rollups", "check", stdout=out)
+    assert out.getvalue().count(" exact ") == len(ROLLUPS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {ROLLUPS[0].table} WHERE store_id = 6")
+    with pytest.raises(CommandError, match="1 rollup"):
+        call_command("rollups", "check", stdout=io.StringIO())
+    call_command("rollups", "rebuild", stdout=io.StringIO())
+    call_command("rollups", "check", stdout=io.StringIO())

@@ -241,7 +241,8 @@ def main() -> None:
         )
     print(
         "\nratio: the raw fact-table page's median over the served page's median, "
-        "same run; (no rollup): the page reads fact tables either way.\nThe bench database stays for the next run: "
+        "same run; (no rollup): the page reads fact tables either way.\n"
+        "The bench database stays for the next run: "
         f'DROP DATABASE "{name}" removes it.'
     )
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from etl.models import Batch
 from inventory.models import Store
 from inventory.scoping import store_ids_for
+from workbench.access import may_use_workbench
 
 register = template.Library()
 
@@ -48,6 +49,8 @@ def your_work(context):
         for label, name, perm, query in TASKS
         if user.has_perm(perm)
     ]
+    if may_use_workbench(user):
+        links.append(("SQL workbench", reverse("explorer_index")))
     batches = Batch.objects.select_related("created_by")
     if ids is not None:
         batches = batches.filter(created_by=user)

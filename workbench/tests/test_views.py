@@ -174,3 +174,9 @@ def test_other_databases_uploads_and_the_assistant_are_switched_off(admin_client
 def test_analysts_cannot_open_the_run_log_in_the_admin(admin_client_for):
     assert admin_client_for("analyst").get("/admin/workbench/run/").status_code == 403
     assert admin_client_for("admin").get("/admin/workbench/run/").status_code == 200
+
+
+@pytest.mark.parametrize("username, shown", [("analyst", True), ("admin", True), ("hq", False)])
+def test_the_admin_index_links_to_the_workbench(admin_client_for, username, shown):
+    content = admin_client_for(username).get("/admin/").content
+    assert (b'<a href="/workbench/">SQL workbench</a>' in content) is shown

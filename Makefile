@@ -29,12 +29,14 @@ db: install
 	$(BIN)/python manage.py migrate --noinput
 
 # The demo: FoodMart loaded, a first version of each record for the change
-# history, the demo users, then the background worker (big uploads, its
+# history, the demo users, demo alert rules and subscriptions
+# (subscriptions/demo.py), then the background worker (big uploads, its
 # log in var/worker.log) and the development server.
 demo: db
 	$(BIN)/python manage.py load_foodmart
 	$(BIN)/python manage.py populate_history --auto > /dev/null
 	$(BIN)/python manage.py demo_users
+	$(BIN)/python manage.py demo_alerts
 	@echo "Open http://$(HOST):$(PORT)/admin/ and log in with a user above (Ctrl-C stops)."
 	@mkdir -p var
 	@$(BIN)/python manage.py db_worker --interval 1 > var/worker.log 2>&1 & worker=$$!; \

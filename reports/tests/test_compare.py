@@ -2,21 +2,14 @@
 and to date, across a year boundary and in the 4-5-4 calendar, against
 pandas."""
 
-import csv
-import io
-
 import pandas as pd
 import pytest
 
 from etl.pipeline import run
 from reports.tests import foodmart_frames as fm
+from reports.tests.utils import rows_of
 
 pytestmark = pytest.mark.django_db
-
-
-def rows_of(response) -> list[dict]:
-    assert response.status_code == 200, response.content[:400]
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from etl.pipeline import rollback, run
 from inventory.models import Product
 from reports.cubes import Query, run_query
 from reports.rollups import ROLLUPS, differences, rebuild
+from reports.tests.utils import sale_lines
 from sales.models import SaleLine
 
 pytestmark = pytest.mark.django_db
@@ -23,22 +24,6 @@ def assert_exact():
             assert differences(rollup, cursor=cursor) == 0, rollup.table
             cursor.execute(f"SELECT count(*) FROM {rollup.table} WHERE sale_lines = 0")
             assert cursor.fetchone()[0] == 0, f"{rollup.table} keeps empty rows"
-
-
-def lines(dates, *, store=6, product=1, sales="2.50"):
-    n = len(dates)
-    return pd.DataFrame(
-        {
-            "product_id": [product] * n,
-            "sale_date": dates,
-            "customer_id": list(range(3, 3 + n)),
-            "promotion_id": [0] * n,
-            "store_id": [store] * n,
-            "store_sales": [sales] * n,
-            "store_cost": ["1.00"] * n,
-            "unit_sales": [2] * n,
-        }
-    )
 
 
 def month_sales(month: str) -> Decimal | None:
@@ -54,11 +39,13 @@ def test_the_foodmart_load_left_every_rollup_exact():
 
 def test_appends_into_a_month_and_as_new_months_and_their_rollbacks():
     before = month_sales("1997-03")
-    into_month = run(lines(["1997-03-02", "1997-03-03"]), table="sales_fact")
+    into_month = run(sale_lines(["1997-03-02", "1997-03-03"]), table="sales_fact")
     assert month_sales("1997-03") == before + Decimal("5.00")
-    new_month = run(lines(["2006-01-05"] * 3), table="sales_fact")  # built and attached
+    new_month = run(sale_lines(["2006-01-05"] * 3), table="sales_fact")  # built and attached
     assert month_sales("2006-01") == Decimal("7.50")
-    rebuilt = run(lines(["2006-01-06"] * 5, sales="1.00"), table="sales_fact")  # month rebuilt
+    rebuilt = run(
+        sale_lines(["2006-01-06"] * 5, sales="1.00"), table="sales_fact"
+    )  # month rebuilt
     assert month_sales("2006-01") == Decimal("12.50")
     assert_exact()
     for batch in (rebuilt, new_month, into_month):
@@ -71,7 +58,7 @@ def test_appends_into_a_month_and_as_new_months_and_their_rollbacks():
 def test_a_replace_of_a_period_and_its_rollback():
     before = month_sales("1997-04")
     batch = run(
-        lines(["1997-04-10"]),
+        sale_lines(["1997-04-10"]),
         table="sales_fact",
         mode="replace",
         scope={"from": "1997-04-01", "to": "1997-04-30"},

@@ -2,7 +2,6 @@
 figures against pandas, drill-down links, scope, exports, bad filters,
 caching and its invalidation by a load."""
 
-import csv
 import io
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -15,13 +14,9 @@ from etl.pipeline import rollback, run
 from inventory.models import Product
 from reports.catalog import REPORTS
 from reports.tests import foodmart_frames as fm
+from reports.tests.utils import rows_of, sale_lines
 
 pytestmark = pytest.mark.django_db
-
-
-def rows_of(response) -> list[dict]:
-    assert response.status_code == 200, response.content[:500]
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
 def test_every_page_needs_a_login(client):
@@ -231,18 +226,7 @@ def test_a_load_and_its_rollback_show_at_once_despite_the_cache(admin_client_for
     with CaptureQueriesContext(connection) as queries:
         assert rows_of(client.get(url)) == first
     assert not any("rollup_sales" in q["sql"] for q in queries.captured_queries)
-    frame = pd.DataFrame(
-        {
-            "product_id": [1],
-            "sale_date": ["1997-02-03"],
-            "customer_id": [3],
-            "promotion_id": [0],
-            "store_id": [6],
-            "store_sales": ["1000.00"],
-            "store_cost": ["1.00"],
-            "unit_sales": [1],
-        }
-    )
+    frame = sale_lines(["1997-02-03"], sales="1000.00")
     with django_capture_on_commit():
         batch = run(frame, table="sales_fact")
     after = {r["quarter"]: r for r in rows_of(client.get(url))}
@@ -292,18 +276,7 @@ def test_every_page_says_how_fresh_its_data_is(admin_client_for):
     client = admin_client_for("hq")
     body = client.get("/reports/products/").content.decode()
     assert "Data up to 1997-12-30; last load: batch" in body
-    frame = pd.DataFrame(
-        {
-            "product_id": [1],
-            "sale_date": ["1998-01-04"],
-            "customer_id": [3],
-            "promotion_id": [0],
-            "store_id": [6],
-            "store_sales": ["1.00"],
-            "store_cost": ["0.50"],
-            "unit_sales": [1],
-        }
-    )
+    frame = sale_lines(["1998-01-04"], sales="1.00", cost="0.50")
     batch = run(frame, table="sales_fact", source_name="january.csv")
     body = client.get("/reports/products/").content.decode()
     assert f"Data up to 1998-01-04; last load: batch {batch.pk} (january.csv)" in body

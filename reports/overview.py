@@ -50,15 +50,15 @@ class Tile:
         return self.change(self.value, self.last_year)
 
 
-def latest_sale_year() -> int | None:
+def latest_sale_day() -> dt.date | None:
     with connections[read_alias()].cursor() as cursor:
         cursor.execute("SELECT max(sale_date) FROM rollup_sales_day_store_promotion")
-        latest = cursor.fetchone()[0]
-    return latest.year if latest else None
+        return cursor.fetchone()[0]
 
 
 def period_of(params) -> tuple[str, str]:
-    """The (grain, value) asked for, by default the latest year with sales."""
+    """The (grain, value) asked for, by default the quarter of the latest
+    sale (against the quarter before and the same quarter a year before)."""
     for grain in GRAINS:
         if params.get(grain):
             period_bounds(grain, params[grain])  # QueryError when malformed
@@ -66,8 +66,8 @@ def period_of(params) -> tuple[str, str]:
     unknown = [k for k in params if k not in GRAINS]
     if unknown:
         raise QueryError(f"unknown filter {unknown[0]!r} for the overview")
-    year = latest_sale_year() or dt.date.today().year
-    return "year", str(year)
+    latest = latest_sale_day() or dt.date.today()
+    return "quarter", f"{latest.year}-Q{(latest.month - 1) // 3 + 1}"
 
 
 def shift(grain: str, value: str, months: int) -> str:

@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser db lint format stop-db bench-etl bench-reports serve
+.PHONY: demo test install browser db lint format stop-db bench-etl bench-reports serve bench-load
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ demo: db
 serve: db
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c foodmart_site/gunicorn_conf.py foodmart_site.wsgi
+
+# The app under gunicorn on loopback, 50 users for 60 s from locust, on
+# FoodMart plus generated sale lines (1M; its own database, kept).
+bench-load: db
+	$(BIN)/python bench/load.py
 
 test: install browser lint
 	$(BIN)/python -m pytest

@@ -17,6 +17,10 @@ threads = int(os.environ.get("WEB_THREADS") or 4)
 # A report on the full data can take seconds; a stuck request is killed.
 timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
 graceful_timeout = 20
+# Keep idle connections open longer than a person's pause between clicks
+# and than a load balancer's idle timeout (often 60 s): otherwise gunicorn
+# (default 2 s) may close one just as the next request is sent on it.
+keepalive = int(os.environ.get("WEB_KEEPALIVE") or 75)
 # Restart workers now and then so a slow leak cannot grow without bound.
 max_requests = 2000
 max_requests_jitter = 200

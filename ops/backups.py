@@ -340,6 +340,12 @@ def create_database(settings_dict: dict, name: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def drop_database(settings_dict: dict, name: str) -> None:
+    with pgtools.connect(settings_dict, dbname="postgres", autocommit=True) as conn:
+        query = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        conn.execute(query)
+
+
 # ---------------------------------------------------------------- retention
 
 

@@ -165,3 +165,16 @@ def test_tools_match_the_server_version(database):
     assert tool.major == major  # the embedded server's own, or Debian's for a server
     with pytest.raises(pgtools.ToolNotFound, match="no pg_dump for PostgreSQL 99"):
         pgtools.find_tool("pg_dump", 99)
+
+
+def test_a_restore_drill_verifies_in_a_scratch_database_and_drops_it(database, backup):
+    out = io.StringIO()
+    call_command("restore", str(backup["dump"]), drill=True, stdout=out)
+    assert "every table's row count and checksum match the manifest" in out.getvalue()
+    assert f"into {database['NAME']}_drill_" in out.getvalue()
+    with pgtools.connect(database, dbname="postgres") as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE %s",
+            [f"{database['NAME']}_drill_%"],
+        ).fetchone()[0]
+    assert left == 0

@@ -1,9 +1,11 @@
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
 
-from ops.backups import BackupError, restore_backup
+from ops.backups import BackupError, drop_database, restore_backup
 
 
 class Command(BaseCommand):
@@ -21,18 +23,29 @@ class Command(BaseCommand):
         )
         parser.add_argument("--create", action="store_true", help="create --database first")
         parser.add_argument(
+            "--drill",
+            action="store_true",
+            help="restore into a new scratch database, verify, then drop it",
+        )
+        parser.add_argument(
             "--no-migrate",
             action="store_true",
             help="do not run migrate afterwards (newer migrations, the workbench's grants)",
         )
 
-    def handle(self, *args, file, database, create, no_migrate, **options):
+    def handle(self, *args, file, database, create, drill, no_migrate, **options):
         if create and not database:
             raise CommandError("--create needs --database NAME")
+        if drill:
+            name = connections[DEFAULT_DB_ALIAS].settings_dict["NAME"]
+            database, create = f"{name}_drill_{datetime.now(UTC):%Y%m%d%H%M%S}", True
         try:
             restored = restore_backup(file, database=database, create=create)
         except BackupError as error:
             raise CommandError(str(error)) from error
+        finally:
+            if drill:
+                drop_database(connections[DEFAULT_DB_ALIAS].settings_dict, database)
         self.stdout.write(
             f"restored {file.name} into {restored.database}: {restored.tables} tables, "
             f"{restored.rows:,} rows, {restored.seconds} s"

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
+from explorer.ee.db_connections.models import DatabaseConnection
+from explorer.models import ExplorerValue
 
 from workbench.models import Run
 
@@ -36,3 +38,10 @@ class RunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The workbench has one connection, its own (services.py): no screen for
+# adding another (a connection is a database login that every analyst
+# could then pick), nor for Explorer's telemetry values.
+admin.site.unregister(DatabaseConnection)
+admin.site.unregister(ExplorerValue)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from etl.models import UploadJob
 from etl.tasks import load_upload
@@ -47,6 +48,8 @@ def make_a_row_if_foodmart_has_none(model):
         if model._meta.model_name == "accessattempt":
             fields |= {"get_data": "", "post_data": "", "failures_since_start": 1}
         model.objects.create(user_agent="test", http_accept="*/*", **fields)
+    elif model._meta.label == "workbench.Run":  # the workbench's run log
+        model.objects.create(username="analyst", sql="SELECT 1", started_at=timezone.now(), rows=1)
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=label)

@@ -50,6 +50,33 @@ def make_a_row_if_foodmart_has_none(model):
         model.objects.create(user_agent="test", http_accept="*/*", **fields)
     elif model._meta.label == "workbench.Run":  # the workbench's run log
         model.objects.create(username="analyst", sql="SELECT 1", started_at=timezone.now(), rows=1)
+    elif model._meta.app_label == "subscriptions":
+        make_subscription_rows()
+
+
+def make_subscription_rows():
+    """A subscription, an alert rule and an alert of the admin user's."""
+    from people.models import User
+    from subscriptions.models import Alert, AlertRule, Subscription
+
+    admin_user = User.objects.get(username="admin")
+    Subscription.objects.create(user=admin_user, report="products", frequency="weekly")
+    rule = AlertRule.objects.create(
+        owner=admin_user,
+        name="Fill rate below 90 %",
+        fact="deliveries",
+        measure="fill_rate",
+        levels="store_name",
+        comparison=AlertRule.Comparison.choices[0][0],
+        threshold="0.9",
+    )
+    Alert.objects.create(
+        rule=rule,
+        values={"store_name": "Store 6"},
+        value="0.8",
+        window_from="1998-01-01",
+        window_to="1998-01-28",
+    )
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=label)

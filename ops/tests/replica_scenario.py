@@ -14,11 +14,12 @@ import sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foodmart_site.settings")
 
 import django  # noqa: E402
+import psycopg  # noqa: E402
 
 django.setup()
 
 from django.core.cache import cache  # noqa: E402
-from django.db import connections  # noqa: E402
+from django.db import DatabaseError, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
@@ -52,6 +53,16 @@ def served_by(alias: str) -> dict:
     return {"port": port, "in_recovery": in_recovery}
 
 
+def workbench_served_by() -> dict | str:
+    """Where the workbench's read-only connection goes (its reader role)."""
+    try:
+        return served_by("workbench")
+    except (DatabaseError, psycopg.Error) as error:
+        return type(error).__name__
+    finally:
+        connections["workbench"].close()  # as at the end of a request (CONN_MAX_AGE 0)
+
+
 def measure(call) -> tuple[object, dict]:
     statements, wrappers = recording_queries()
     for w in wrappers:
@@ -75,6 +86,7 @@ def phase(client: Client) -> dict:
         response = client.get(url)
         pages[url] = response.status_code
     return {
+        "workbench": workbench_served_by(),
         "read_alias": alias,
         "cubes_read_alias": cubes_alias,
         "served_by": served_by(alias),

@@ -216,6 +216,13 @@ def test_reports_read_from_the_replica_and_agree_with_the_test_database(
     assert len(expected_rows) > 20
 
 
+def test_the_workbench_reads_from_the_replica_and_waits_for_it(scenario, loaded):
+    primary, replica = loaded
+    assert scenario["up"]["workbench"] == {"port": replica.port, "in_recovery": True}
+    # Analysts' SQL stays off the primary: with the replica down it fails.
+    assert scenario["down"]["workbench"] == "OperationalError"
+
+
 def test_report_pages_are_served_from_the_replica(scenario):
     up = scenario["up"]
     assert up["api_status"] == 200

@@ -408,3 +408,20 @@ def test_the_command_compares_with_the_quarter_before():
             "store_sales_change": fm.ratio(q4 - q3, q3),
         }
     ]
+
+
+def test_sales_per_square_foot_per_store_and_blank_without_a_size():
+    result = run_query(
+        Query("sales", ["store_name"], ["store_sales", "sales_per_sqft"], {"store_state": ["CA"]}),
+        all_stores=True,
+    )
+    stores = fm._read("store").set_index("store_name")["store_sqft"]
+    frame = fm.sales()
+    for name, sales, per_sqft in result.rows:
+        expected = frame[frame.store_name == name]["store_sales"].sum()
+        assert fm.money(sales) == fm.money(expected)
+        if stores[name]:
+            assert fm.money(per_sqft) == fm.money(expected / int(stores[name]))
+        else:
+            assert per_sqft is None  # no size: shown as such, not as 0
+    assert any(r[2] is None for r in result.rows)  # Store 24 has no size

@@ -74,15 +74,18 @@ def replica_has_replayed(lsn: str, *, max_wait: float) -> bool:
 
 
 def replayed_up_to(lsn: str) -> bool | None:
-    """One look at the replica: True or False, or None when it does not
-    answer (a connection that broke is retried once, on a new one)."""
+    """One look at the replica: True or False, or None when it cannot
+    serve (it does not answer, or it is not a standby). A connection that
+    broke is retried once, on a new one."""
     connection = connections[REPLICA_ALIAS]
     for attempt in (1, 2):
         try:
             with connection.cursor() as cursor:
-                # NULL on a server that is not a standby: never read from it.
                 cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
-                return bool(cursor.fetchone()[0])
+                replayed = cursor.fetchone()[0]
+            if replayed is None:  # NULL: a primary, not a replica of ours
+                logger.warning("DATABASE_REPLICA_URL is not a standby: reading from the primary")
+            return replayed
         except DatabaseError as error:
             with contextlib.suppress(DatabaseError):
                 connection.close()

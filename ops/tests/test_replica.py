@@ -7,6 +7,7 @@ and by the primary once the replica is stopped."""
 
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -32,11 +33,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_user() -> str | None:
+    """PostgreSQL's server refuses to run as root: as root, run it as the
+    postgres user (Debian's packages) or pgserver (the embedded one's)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "pgserver"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    pytest.skip("running as root with no postgres user to run PostgreSQL as")
+
+
 def as_postgres(command: list) -> list:
-    """PostgreSQL's server refuses to run as root: run it as postgres."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return command
+    user = server_user()
+    return ["runuser", "-u", user, "--", *command] if user else command
 
 
 class Cluster:
@@ -90,8 +103,8 @@ def postgres_bin() -> Path:
 @pytest.fixture(scope="module")
 def clusters():
     root = Path(tempfile.mkdtemp(prefix="foodmart-replica-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
+    if server_user():
+        shutil.chown(root, user=server_user())
     bin_dir = postgres_bin()
     primary, replica = Cluster(root, "primary", bin_dir), Cluster(root, "replica", bin_dir)
     try:

@@ -37,7 +37,7 @@ demo: db
 	$(BIN)/python manage.py populate_history --auto > /dev/null
 	$(BIN)/python manage.py demo_users
 	$(BIN)/python manage.py demo_alerts
-	@echo "Open http://$(HOST):$(PORT)/admin/ and log in with a user above (Ctrl-C stops)."
+	@echo "Open http://$(HOST):$(PORT)/reports/ (reports), /admin/ (back office) or /workbench/ (SQL), log in with a user above (Ctrl-C stops)."
 	@mkdir -p var
 	@$(BIN)/python manage.py db_worker --interval 1 > var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT; \

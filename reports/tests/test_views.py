@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from etl.pipeline import rollback, run
 from inventory.models import Product
+from reports import kpis
 from reports.catalog import REPORTS
 from reports.tests import foodmart_frames as fm
 from reports.tests.utils import rows_of, sale_lines
@@ -347,3 +348,18 @@ def test_report_pages_stay_within_a_query_budget(admin_client_for, url, budget):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     assert len(queries) <= budget, [q["sql"][:120] for q in queries.captured_queries]
+
+
+def test_admin_lists_show_promotion_lift_and_store_sales_per_square_foot(admin_client_for):
+    client = admin_client_for("executive")
+    response = client.get("/admin/sales/promotion/", {"q": "Price Savers"})
+    changelist = response.context["cl"]
+    shown = {p.pk: p.kpi for p in changelist.result_list}
+    expected = kpis.promotion_lift([[pk] for pk in shown], store_ids=None, using="default")
+    assert list(shown.values()) == expected
+    assert any(v is not None for v in expected)
+    assert "Lift" in response.content.decode()
+    stores = client.get("/admin/inventory/store/", {"q": "Store 6"}).context["cl"].result_list
+    store_6 = next(s for s in stores if s.store_name == "Store 6")
+    sales = fm.sales()[fm.sales().store_name == "Store 6"]["store_sales"].sum()
+    assert fm.money(store_6.kpi) == fm.money(sales / store_6.store_sqft)

@@ -9,6 +9,8 @@ headers are trusted, default 127.0.0.1)."""
 import multiprocessing
 import os
 
+from foodmart_site.logs import JSON_FORMATTER
+
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 # Threads let a worker overlap requests that wait on PostgreSQL.
@@ -41,14 +43,7 @@ errorlog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "foodmart_site.logs.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        }
-    },
+    "formatters": {"json": JSON_FORMATTER},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",

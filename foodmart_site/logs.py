@@ -18,6 +18,15 @@ ACCESS_FIELDS = {
 }
 
 
+# The formatter entry of a logging dictConfig (settings.LOGGING, gunicorn's).
+JSON_FORMATTER = {
+    "()": "foodmart_site.logs.JsonFormatter",
+    "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+    "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+}
+
+
 class JsonFormatter(json.JsonFormatter):
     """python-json-logger's formatter; a gunicorn access record (its
     ``args`` are the request's atoms) becomes named fields. Times in UTC."""

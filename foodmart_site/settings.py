@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from foodmart_site.database import database_config, replica_database_config
+from foodmart_site.logs import JSON_FORMATTER
 from workbench.access import request_may_not, request_may_use_workbench
 from workbench.database import workbench_database
 
@@ -311,12 +312,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-        "json": {
-            "()": "foodmart_site.logs.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
+        "json": JSON_FORMATTER,
     },
     "handlers": {
         "console": {

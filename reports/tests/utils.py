@@ -12,6 +12,12 @@ def rows_of(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
+def assert_refused(response, message: str) -> None:
+    """A 400 whose page says ``message``."""
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+
+
 def sale_lines(dates, *, store=6, product=1, sales="2.50", cost="1.00") -> pd.DataFrame:
     """A sales_fact frame: one line per date, each for another customer
     (identical lines would be refused as repeats)."""

@@ -34,6 +34,7 @@ db: install
 # log in var/worker.log) and the development server.
 demo: db
 	$(BIN)/python manage.py load_foodmart
+	$(BIN)/python manage.py demo_sales_1998
 	$(BIN)/python manage.py populate_history --auto > /dev/null
 	$(BIN)/python manage.py demo_users
 	$(BIN)/python manage.py demo_alerts

@@ -815,9 +815,10 @@ def _computed(fact: Fact, query: Query, rows, store_ids, using) -> list[tuple]:
     """Replace what a computed measure gathered by its value."""
     from reports import kpis
 
-    for m in (fact.measures[name] for name in query.measures):
-        if not m.compute:
-            continue
+    computed = [fact.measures[n] for n in query.measures if fact.measures[n].compute]
+    if computed:
+        store_ids = _stores_of(fact, query, store_ids, using)
+    for m in computed:
         column = len(query.by) + query.measures.index(m.name)
         values = getattr(kpis, m.compute)(
             [row[column] or [] for row in rows], store_ids=store_ids, using=using
@@ -826,6 +827,23 @@ def _computed(fact: Fact, query: Query, rows, store_ids, using) -> list[tuple]:
             row[:column] + (v,) + row[column + 1 :] for row, v in zip(rows, values, strict=True)
         ]
     return rows
+
+
+def _stores_of(fact: Fact, query: Query, store_ids, using) -> set[int] | None:
+    """The stores a query is about: the user's, narrowed by its filters on
+    store levels (a computed measure runs its own SQL on them)."""
+    store_filters = {n: v for n, v in query.filters.items() if fact.level(n).key == "store_id"}
+    if not store_filters:
+        return store_ids
+    # The levels' SQL is declared above (alias s); the values are bound.
+    where = " AND ".join(f"{fact.level(n).sql} = ANY(%s)" for n in store_filters)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id FROM inventory_store s WHERE {where}",  # noqa: S608
+            [list(v) for v in store_filters.values()],
+        )
+        matching = {pk for (pk,) in cursor.fetchall()}
+    return matching if store_ids is None else matching & set(store_ids)
 
 
 LINES_LIMIT = 500

@@ -425,3 +425,12 @@ def test_sales_per_square_foot_per_store_and_blank_without_a_size():
         else:
             assert per_sqft is None  # no size: shown as such, not as 0
     assert any(r[2] is None for r in result.rows)  # Store 24 has no size
+
+
+def test_lift_follows_the_querys_store_filters():
+    query = Query("sales", ["media_type"], ["lift"], {"store_state": ["CA"]})
+    result = run_query(query, all_stores=True)
+    in_ca = run_query(query, store_ids={0, 6, 7, 14, 24})  # the stores in CA
+    assert result.rows == in_ca.rows
+    everywhere = dict(run_query(Query("sales", ["media_type"], ["lift"]), all_stores=True).rows)
+    assert dict(result.rows) != {k: everywhere[k] for k in dict(result.rows)}

@@ -11,7 +11,6 @@ periods themselves (March 1998 faces March 1997).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
@@ -19,6 +18,7 @@ from dataclasses import dataclass, replace
 from django.db import connections
 
 from reports.cubes import Fact, Query, QueryError, date_range, read_alias
+from reports.periods import add_months, change
 
 CHOICES = {
     "previous": "the period before",
@@ -62,15 +62,8 @@ def _over(fact: Fact, query: Query, start: dt.date, end: dt.date) -> Query:
     return replace(query, filters=filters, date_from=start, date_to=end - dt.timedelta(days=1))
 
 
-def _months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months``, kept within its month (31 March - 1
-    month = 28 or 29 February)."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def _shift(start: dt.date, end: dt.date, months: int) -> tuple[dt.date, dt.date]:
-    return _months(start, -months), _months(end, -months)
+    return add_months(start, -months), add_months(end, -months)
 
 
 def _previous(fact: Fact, query: Query, start, end) -> tuple[dt.date, dt.date]:
@@ -138,18 +131,23 @@ def match(rows: list, other_rows: list, *, by_position: bool) -> list:
     return [found.get(row[0]) for row in rows]
 
 
+def facing(rows: list, other_rows: list, column: int, *, by_position: bool) -> list[tuple]:
+    """For each row: (the other period's value of ``column``, the change)."""
+    pairs = []
+    for row, then in zip(rows, match(rows, other_rows, by_position=by_position), strict=True):
+        before = then[column] if then else None
+        pairs.append((before, change(row[column], before)))
+    return pairs
+
+
 def compared(result, other, fact: Fact) -> None:
     """Add the first measure over the other period, and its change, to
     ``result`` (the command line's and the API's form of a comparison)."""
     measure = result.query.measures[0]
     column = result.columns.index(measure)
     level = result.query.by[0] if result.query.by else None
-    by_position = level is not None and fact.level(level).grain is not None
-    facing = match(result.rows, other.rows, by_position=by_position) if level else other.rows[:1]
-    rows = []
-    for row, then in zip(result.rows, facing + [None] * len(result.rows), strict=False):
-        before, now = (then[column] if then else None), row[column]
-        change = None if before in (None, 0) or now is None else (now - before) / abs(before)
-        rows.append((*row, before, change))
-    result.rows = rows
+    # Without a level, the one row faces the other period's one row.
+    by_position = level is None or fact.level(level).grain is not None
+    pairs = facing(result.rows, other.rows, column, by_position=by_position)
+    result.rows = [(*row, *pair) for row, pair in zip(result.rows, pairs, strict=True)]
     result.columns = [*result.columns, f"{measure}_compared", f"{measure}_change"]

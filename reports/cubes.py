@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db import connections
 
 from inventory.scoping import store_ids_for
+from reports.periods import add_months
 
 
 class QueryError(ValueError):
@@ -46,6 +47,7 @@ class Level:
     sql: str
     joins: tuple[str, ...] = ()
     key: str | None = None  # the fact column the level hangs on
+    via: str | None = None  # or a column the key is joined from (product -> class)
     grain: str | None = None  # for time levels: year, quarter, month, day
     record: tuple[str, str, str] | None = None  # (app, model, id sql): admin page
 
@@ -176,10 +178,30 @@ PRODUCT_JOINS = {
     ),
 }
 PRODUCT_LEVELS = [
-    Level("product_family", "pc.product_family", ("pc",), key="product_class_id"),
-    Level("product_department", "pc.product_department", ("pc",), key="product_class_id"),
-    Level("product_category", "pc.product_category", ("pc",), key="product_class_id"),
-    Level("product_subcategory", "pc.product_subcategory", ("pc",), key="product_class_id"),
+    Level(
+        "product_family", "pc.product_family", ("pc",), key="product_class_id", via="product_id"
+    ),
+    Level(
+        "product_department",
+        "pc.product_department",
+        ("pc",),
+        key="product_class_id",
+        via="product_id",
+    ),
+    Level(
+        "product_category",
+        "pc.product_category",
+        ("pc",),
+        key="product_class_id",
+        via="product_id",
+    ),
+    Level(
+        "product_subcategory",
+        "pc.product_subcategory",
+        ("pc",),
+        key="product_class_id",
+        via="product_id",
+    ),
     Level("brand_name", "p.brand_name", ("p",), key="product_id"),
     Level(
         "product_name",
@@ -532,6 +554,32 @@ class Query:
 MAX_ROWS = 10_000
 
 
+# --- Reading a query from text (the command line, the JSON endpoint) ---
+
+
+def parse_names(text: str) -> list[str]:
+    """Comma-separated names: "store_state, month" -> [store_state, month]."""
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def parse_date(text: str, name: str = "") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise QueryError(f"{name} {text!r} is not a date such as 1997-03-31".lstrip()) from None
+
+
+def parse_filters(items: list[str], sep: str) -> dict[str, list[str]]:
+    """LEVEL{sep}VALUE items; a level named twice takes either value."""
+    filters: dict[str, list[str]] = {}
+    for item in items:
+        level, found, value = item.partition(sep)
+        if not found or not level.strip():
+            raise QueryError(f"filter {item!r}: write LEVEL{sep}VALUE")
+        filters.setdefault(level.strip(), []).append(value.strip())
+    return filters
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a query reads: the fact table (``rollup`` None) or a rollup."""
@@ -563,9 +611,6 @@ class Result:
     source: str
     record_ids: list[dict[str, int]]  # per row: level -> record id
 
-    def as_dicts(self) -> list[dict]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
 
 def period_bounds(grain: str, value: str, *, name: str = "") -> tuple[dt.date, dt.date]:
     """[start, end) of a time level's value; QueryError when malformed."""
@@ -596,10 +641,7 @@ def period_bounds(grain: str, value: str, *, name: str = "") -> tuple[dt.date, d
             return start, start + dt.timedelta(days=1)
         month = parts[1] if grain == "month" else 3 * parts[1] - 2
         start = dt.date(parts[0], month, 1)
-        months = 1 if grain == "month" else 3
-        end_month = month + months
-        end = dt.date(parts[0] + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
-        return start, end
+        return start, add_months(start, 1 if grain == "month" else 3)
     except ValueError:
         examples = {"year": "1997", "quarter": "1997-Q3", "month": "1997-07", "day": "1997-07-14"}
         raise QueryError(f"{grain} {value!r} is not a {grain} such as {examples[grain]}") from None
@@ -655,7 +697,7 @@ def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
                     continue
                 if not (_month_aligned(start) and _month_aligned(end)):
                     continue
-            if any(level.grain is None and not _holds(rollup, level.key) for level in levels):
+            if any(level.grain is None and not _holds(rollup, level) for level in levels):
                 continue
             if any(fact.measure(m).on(source) is None for m in query.measures):
                 continue
@@ -663,12 +705,10 @@ def choose_source(fact: Fact, query: Query, *, raw: bool = False) -> Source:
     return Source(fact.table)
 
 
-def _holds(rollup, key: str | None) -> bool:
-    """Whether a rollup can say a level hanging on ``key``: it holds the
-    key, or (a product class) the product it comes from."""
-    if key == "product_class_id" and "product_id" in rollup.keys:
-        return True
-    return key in rollup.keys
+def _holds(rollup, level: Level) -> bool:
+    """Whether a rollup can say ``level``: it holds the level's key, or
+    the column the key is joined from."""
+    return level.key in rollup.keys or (level.via is not None and level.via in rollup.keys)
 
 
 def _joins_for(fact: Fact, aliases: set[str], source: Source | None = None) -> list[str]:

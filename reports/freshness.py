@@ -42,12 +42,16 @@ class Freshness:
         return f"Data up to {up_to}; {what} {self.batch.pk} ({self.batch.source_name}) at {at}."
 
 
-def freshness() -> Freshness:
+def latest_sale_day() -> dt.date | None:
+    """The newest day with sales: the rollup's newest day is the sale
+    lines' (the triggers keep it), at a fraction of the fact table's cost."""
     with connections[read_alias()].cursor() as cursor:
-        # The rollup's newest day is the sale lines' newest day (the
-        # triggers keep it), at a fraction of the fact table's cost.
         cursor.execute("SELECT max(sale_date) FROM rollup_sales_day_store_promotion")
-        up_to = cursor.fetchone()[0]
+        return cursor.fetchone()[0]
+
+
+def freshness() -> Freshness:
+    up_to = latest_sale_day()
     batch = (
         Batch.objects.filter(status__in=[Batch.Status.DONE, Batch.Status.ROLLED_BACK])
         .annotate(

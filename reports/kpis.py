@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.db import connections
 
+from reports.periods import add_months
+
 BASELINE_DAYS = 28
 COMPARABLE_MONTHS = 13
 
@@ -103,7 +105,7 @@ class SameStoreGrowth:
 
 def same_store_growth(start: dt.date, end: dt.date, *, store_ids, using: str) -> SameStoreGrowth:
     """``SameStoreGrowth`` for [start, end) within ``store_ids``."""
-    cutoff = _months_before(start, COMPARABLE_MONTHS)
+    cutoff = add_months(start, -COMPARABLE_MONTHS)
     scope = "" if store_ids is None else "AND s.id = ANY(%(stores)s)"
     with connections[using].cursor() as cursor:
         cursor.execute(
@@ -122,8 +124,8 @@ def same_store_growth(start: dt.date, end: dt.date, *, store_ids, using: str) ->
                 "cutoff": cutoff,
                 "start": start,
                 "end": end,
-                "ly_start": _months_before(start, 12),
-                "ly_end": _months_before(end, 12),
+                "ly_start": add_months(start, -12),
+                "ly_end": add_months(end, -12),
                 "stores": sorted(store_ids or []),
             },
         )
@@ -142,9 +144,3 @@ def same_store_growth(start: dt.date, end: dt.date, *, store_ids, using: str) ->
 def _sum(values) -> Decimal | None:
     values = [v for v in values if v is not None]
     return sum(values, Decimal(0)) if values else None
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return day.replace(year=year, month=month + 1, day=min(day.day, 28))

@@ -57,12 +57,17 @@ def plain_rows(result: Result) -> list[list]:
     return [[plain(v, f) for v, f in zip(row, fmts, strict=True)] for row in result.rows]
 
 
-def to_csv(result: Result) -> str:
+def csv_text(header: list[str], rows) -> str:
+    """A header line and the rows, blanks for None."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(result.columns)
-    writer.writerows(["" if v is None else v for v in row] for row in plain_rows(result))
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
     return out.getvalue()
+
+
+def to_csv(result: Result) -> str:
+    return csv_text(result.columns, plain_rows(result))
 
 
 def to_json(result: Result) -> dict:

@@ -9,10 +9,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connections
-
 from reports.cache import cached_run
-from reports.cubes import Query, QueryError, get_fact, period_bounds, read_alias
+from reports.cubes import Query, QueryError, get_fact, period_bounds
+from reports.freshness import latest_sale_day
+from reports.periods import add_months, change
 
 KPIS = (
     "store_sales",
@@ -35,25 +35,13 @@ class Tile:
     previous: Decimal | None
     last_year: Decimal | None
 
-    @staticmethod
-    def change(now, then) -> Decimal | None:
-        if now is None or not then:
-            return None
-        return (Decimal(now) - Decimal(then)) / abs(Decimal(then))
-
     @property
     def vs_previous(self):
-        return self.change(self.value, self.previous)
+        return change(self.value, self.previous)
 
     @property
     def vs_last_year(self):
-        return self.change(self.value, self.last_year)
-
-
-def latest_sale_day() -> dt.date | None:
-    with connections[read_alias()].cursor() as cursor:
-        cursor.execute("SELECT max(sale_date) FROM rollup_sales_day_store_promotion")
-        return cursor.fetchone()[0]
+        return change(self.value, self.last_year)
 
 
 def period_of(params) -> tuple[str, str]:
@@ -72,14 +60,12 @@ def period_of(params) -> tuple[str, str]:
 
 def shift(grain: str, value: str, months: int) -> str:
     """The period ``months`` earlier, written like ``value``."""
-    start, _ = period_bounds(grain, value)
-    index = start.year * 12 + start.month - 1 - months
-    year, month = divmod(index, 12)
+    start = add_months(period_bounds(grain, value)[0], -months)
     if grain == "year":
-        return str(year)
+        return str(start.year)
     if grain == "quarter":
-        return f"{year}-Q{month // 3 + 1}"
-    return f"{year}-{month + 1:02d}"
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return f"{start:%Y-%m}"
 
 
 STEP = {"year": 12, "quarter": 3, "month": 1}

@@ -16,7 +16,7 @@ from inventory.scoping import store_ids_for
 from reports import compare
 from reports.cache import cached_run
 from reports.catalog import BY_SLUG, REPORTS, Report
-from reports.cubes import Fact, Query, QueryError, Result, get_fact, run_lines
+from reports.cubes import Fact, Query, QueryError, Result, get_fact, parse_date, run_lines
 
 CONTROL_PARAMS = {"from", "to", "sort", "top", "bottom", "by", "format", "compare"}
 # The filters every report offers as menus, where its fact has the level.
@@ -81,12 +81,7 @@ def parse(report: Report, params) -> tuple[Query, str | None]:
 
 def _date(params, name) -> dt.date | None:
     value = params.get(name)
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise QueryError(f"{name} {value!r} is not a date such as 1997-03-31") from None
+    return parse_date(value, name) if value else None
 
 
 def _top_or_bottom(report: Report, params, query: Query) -> None:
@@ -206,18 +201,16 @@ def _add_comparison(page: Page, fact: Fact, the_plan, level: str, user) -> None:
     page.sql.append((other.source, other.sql, other.params))
     measure = the_plan.current.measures[0]
     column = [c.name for c in page.columns].index(measure)
-    facing = compare.match(page.rows, other.rows, by_position=fact.level(level).grain is not None)
+    by_position = fact.level(level).grain is not None
+    pairs = compare.facing(page.rows, other.rows, column, by_position=by_position)
     page.columns += [
         Column(
             f"{measure}_compared", f"{_label(measure)} ({the_plan.label})", _fmt(fact, measure)
         ),
         Column(f"{measure}_change", "Change", "ratio"),
     ]
-    for row, then in zip(page.rows, facing, strict=True):
-        before = then[column] if then else None
-        now = row[column]
-        change = None if before in (None, 0) or now is None else (now - before) / abs(before)
-        row += [before, change]
+    for row, pair in zip(page.rows, pairs, strict=True):
+        row += pair
     page.compared = f"{measure}_compared"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,16 @@ from inventory.scoping import store_ids_for
 from reports import compare, kpis, output, overview
 from reports.cache import cached_run, one_version
 from reports.catalog import BY_SLUG, reports_for
-from reports.cubes import FACTS, Query, QueryError, period_bounds, read_alias
+from reports.cubes import (
+    FACTS,
+    Query,
+    QueryError,
+    parse_date,
+    parse_filters,
+    parse_names,
+    period_bounds,
+    read_alias,
+)
 from reports.output import plain
 from reports.pages import MENU_LEVELS, TOP_N, build, menus, next_report_url
 
@@ -173,14 +183,10 @@ def _export(page, fmt: str) -> HttpResponse:
     level = page.level or "lines"
     name = f"{page.report.slug}-{slugify(level)}-{dt.date.today():%Y%m%d}.{fmt}"
     if fmt == "csv":
-        import csv
-        import io
-
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([["" if v is None else neutralise(v) for v in row] for row in rows])
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        safe = [[neutralise(v) for v in row] for row in rows]
+        response = HttpResponse(
+            output.csv_text(header, safe), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(
             _xlsx(header, rows, page),
@@ -191,8 +197,6 @@ def _export(page, fmt: str) -> HttpResponse:
 
 
 def _xlsx(header, rows, page) -> bytes:
-    import io
-
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -239,27 +243,17 @@ def api_query(request, fact):
 
 def _api_query(fact: str, params) -> Query:
     def names(key):
-        return [n.strip() for n in params.get(key, "").split(",") if n.strip()]
+        return parse_names(params.get(key, ""))
 
     known = {"by", "measures", "filter", "from", "to", "sort", "limit"}
     unknown = [k for k in params if k not in known]
     if unknown:
         raise QueryError(f"unknown parameter {unknown[0]!r}; use {', '.join(sorted(known))}")
-    filters: dict[str, list[str]] = {}
-    for item in params.getlist("filter"):
-        level, sep, value = item.partition(":")
-        if not sep:
-            raise QueryError(f"filter {item!r}: write LEVEL:VALUE")
-        filters.setdefault(level, []).append(value)
+    filters = parse_filters(params.getlist("filter"), ":")
     query = Query(fact, names("by"), names("measures"), filters, sort=names("sort"))
     for key in ("from", "to"):
         if params.get(key):
-            try:
-                setattr(query, f"date_{key}", dt.date.fromisoformat(params[key]))
-            except ValueError:
-                raise QueryError(
-                    f"{key} {params[key]!r} is not a date such as 1997-03-31"
-                ) from None
+            setattr(query, f"date_{key}", parse_date(params[key], key))
     if params.get("limit"):
         try:
             query.limit = int(params["limit"])

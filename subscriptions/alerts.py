@@ -11,7 +11,6 @@ store they may not see.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from django.utils import timezone
 from reports.catalog import BY_SLUG, REPORTS, Report
 from reports.cubes import Query, QueryError, compile_query, get_fact, run_query
 from reports.freshness import freshness
+from reports.periods import add_months, change
 from subscriptions.models import Alert, AlertRule
 
 logger = logging.getLogger(__name__)
@@ -53,24 +53,17 @@ class Counts:
         )
 
 
-def shift_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
-
-
 def window(rule: AlertRule, up_to: dt.date) -> tuple[dt.date, dt.date]:
     """The rule's period, both ends included, ending on ``up_to``."""
     if rule.window_unit == AlertRule.WindowUnit.WEEKS:
         start = up_to - dt.timedelta(weeks=rule.window_count)
     else:
-        start = shift_months(up_to, -rule.window_count)
+        start = add_months(up_to, -rule.window_count)
     return start + dt.timedelta(days=1), up_to
 
 
 def year_before(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    return shift_months(start, -12), shift_months(end, -12)
+    return add_months(start, -12), add_months(end, -12)
 
 
 def _json_safe(value):
@@ -95,12 +88,6 @@ def _figures(rule: AlertRule, start: dt.date, end: dt.date) -> dict[tuple, tuple
     }
 
 
-def _change(now, then) -> Decimal | None:
-    if now is None or not then:
-        return None
-    return (Decimal(now) - Decimal(then)) / abs(Decimal(then))
-
-
 def evaluate(rule: AlertRule, up_to: dt.date) -> list[Breach]:
     """The groups for which ``rule`` holds in its window ending ``up_to``."""
     start, end = window(rule, up_to)
@@ -108,7 +95,7 @@ def evaluate(rule: AlertRule, up_to: dt.date) -> list[Breach]:
     if rule.comparison == AlertRule.Comparison.CHANGE_BELOW:
         before = _figures(rule, *year_before(start, end))
         figures = {
-            key: (_change(value, before.get(key, (None,))[0]), ids)
+            key: (change(value, before.get(key, (None,))[0]), ids)
             for key, (value, ids) in figures.items()
         }
     return [

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from subscriptions.alerts import shift_months, window, year_before
+from reports.periods import add_months
+from subscriptions.alerts import window, year_before
 from subscriptions.models import AlertRule, Subscription
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -104,5 +105,5 @@ def test_windows_end_on_the_latest_data_date():
     assert window(rule(), end) == (dt.date(1997, 12, 4), end)
     assert window(rule(window_count=1, window_unit="months"), end) == (dt.date(1997, 12, 1), end)
     assert window(rule(window_count=3, window_unit="months"), end) == (dt.date(1997, 10, 1), end)
-    assert shift_months(dt.date(1998, 3, 31), -1) == dt.date(1998, 2, 28)
+    assert add_months(dt.date(1998, 3, 31), -1) == dt.date(1998, 2, 28)
     assert year_before(dt.date(1996, 2, 29), end) == (dt.date(1995, 2, 28), dt.date(1996, 12, 31))

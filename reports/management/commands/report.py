@@ -1,23 +1,25 @@
 """python manage.py report FACT --by LEVELS --measures MEASURES [...]"""
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from reports import compare, output
-from reports.cubes import FACTS, Query, QueryError, run_query
+from reports.cubes import (
+    FACTS,
+    Query,
+    QueryError,
+    parse_date,
+    parse_filters,
+    parse_names,
+    run_query,
+)
 
 
-def _names(value: str) -> list[str]:
-    return [n.strip() for n in value.split(",") if n.strip()]
-
-
-def _date(value: str) -> dt.date:
+def _date(value: str):
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date such as 1997-03-31") from None
+        return parse_date(value)
+    except QueryError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):
@@ -27,8 +29,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("fact", choices=sorted(FACTS))
-        parser.add_argument("--by", type=_names, default=[], help="levels, comma-separated")
-        parser.add_argument("--measures", type=_names, required=True)
+        parser.add_argument("--by", type=parse_names, default=[], help="levels, comma-separated")
+        parser.add_argument("--measures", type=parse_names, required=True)
         parser.add_argument(
             "--filter",
             action="append",
@@ -38,7 +40,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--from", dest="date_from", type=_date)
         parser.add_argument("--to", dest="date_to", type=_date)
-        parser.add_argument("--sort", type=_names, default=[], help="--sort=-name for descending")
+        parser.add_argument(
+            "--sort", type=parse_names, default=[], help="--sort=-name for descending"
+        )
         parser.add_argument("--limit", type=int)
         parser.add_argument("--format", choices=["csv", "json", "table"], default="table")
         parser.add_argument("--user", help="apply this user's store scope (default: all stores)")
@@ -87,13 +91,10 @@ class Command(BaseCommand):
             self.stderr.write(f"-- source: {result.source}\n{result.sql}\n-- {result.params}")
 
     def _filters(self, items: list[str]) -> dict[str, list[str]]:
-        filters: dict[str, list[str]] = {}
-        for item in items:
-            level, sep, value = item.partition("=")
-            if not sep or not level.strip():
-                raise CommandError(f"--filter {item!r}: write LEVEL=VALUE")
-            filters.setdefault(level.strip(), []).append(value.strip())
-        return filters
+        try:
+            return parse_filters(items, "=")
+        except QueryError as exc:
+            raise CommandError(f"--{exc}") from None
 
     def _user(self, username: str):
         try:

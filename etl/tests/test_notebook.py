@@ -67,8 +67,11 @@ def outputs_of(nb) -> dict[str, str]:
     return texts
 
 
-def test_stored_notebook_has_no_outputs():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+@pytest.mark.parametrize(
+    "path", sorted((settings.BASE_DIR / "notebooks").glob("*.ipynb")), ids=lambda p: p.name
+)
+def test_stored_notebooks_have_no_outputs(path):
+    nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code
     assert all(not c.outputs and c.execution_count is None for c in code)

@@ -13,7 +13,7 @@ from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
 from conftest import DEMO_PASSWORD
-from foodmart_site.tests.utils import url_of_test_database
+from foodmart_site.tests.utils import url_of_test_database, wait_for_sessions_to_end
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -86,29 +86,7 @@ def app_url(django_db_setup, django_db_blocker, staff):
         process.terminate()
         process.wait(10)
         with django_db_blocker.unblock():
-            wait_for_other_sessions_to_end()
-
-
-def wait_for_other_sessions_to_end(timeout: float = 15) -> None:
-    """The server's database session outlives its process by a moment; the
-    test database can only be dropped once it has gone."""
-    from django.db import connection
-
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
-        cursor.execute(
-            "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        raise RuntimeError(f"sessions still open: {cursor.fetchall()}")
+            wait_for_sessions_to_end()
 
 
 SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"

@@ -19,7 +19,7 @@ from foodmart_site.tests.test_browser import (
     free_port,
     wait_for_port,
 )
-from foodmart_site.tests.utils import url_of_test_database
+from foodmart_site.tests.utils import url_of_test_database, wait_for_sessions_to_end
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -110,31 +110,12 @@ def serving(django_db_blocker, tmp, **extra_env):
         process.terminate()
         process.wait(20)
         with django_db_blocker.unblock():
-            wait_for_sessions_to_end(name)
+            # The workbench's connections name themselves (workbench/).
+            wait_for_sessions_to_end([name, "foodmart-workbench"])
 
 
 def with_application_name(url: str, name: str) -> str:
     return url + ("&" if "?" in url else "?") + f"application_name={name}"
-
-
-def wait_for_sessions_to_end(application_name: str, timeout: float = 15) -> None:
-    """A server's database sessions outlive its processes by a moment; the
-    test database can only be dropped once they have gone."""
-    from django.db import connection
-
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            # The workbench's connections name themselves (workbench/).
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND application_name IN (%s, 'foodmart-workbench')",
-                [application_name],
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
-    raise RuntimeError(f"sessions of {application_name} still open")
 
 
 def get(server, path, headers=None):
@@ -236,16 +217,9 @@ def pages_to_check():
     parameters (their charts included)."""
     from django.urls import NoReverseMatch, reverse
 
-    from foodmart_site.tests.test_security import ALL_VIEWS
+    from foodmart_site.tests.test_security import ALL_VIEWS, admin_pages
 
-    urls = [
-        reverse("admin:index"),
-        reverse("admin:inventory_product_changelist"),
-        reverse("admin:inventory_product_change", args=[1]),
-        reverse("admin:sales_saleline_changelist"),
-        reverse("admin:inventory_product_import"),
-        reverse("admin:inventory_product_export"),
-    ]
+    urls = admin_pages()
     for name, regex, _ in ALL_VIEWS:
         if regex.startswith("reports/") and "(" not in regex:
             with contextlib.suppress(NoReverseMatch):

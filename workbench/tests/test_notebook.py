@@ -13,13 +13,6 @@ from etl.tests.test_notebook import outputs_of
 NOTEBOOK = settings.BASE_DIR / "notebooks" / "analysis.ipynb"
 
 
-def test_stored_notebook_has_no_outputs():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code
-    assert all(not c.outputs and c.execution_count is None for c in code)
-
-
 @pytest.mark.slow
 def test_notebook_reads_through_the_read_only_engine(kernel_manager):
     nb = nbformat.read(NOTEBOOK, as_version=4)

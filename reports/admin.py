@@ -18,7 +18,7 @@ from inventory.models import Store
 from inventory.scoping import store_ids_for
 from reports import kpis
 from reports.cubes import Query, read_alias, run_query
-from reports.freshness import freshness
+from reports.freshness import latest_sale_day
 from reports.templatetags.figures import figure
 from sales.models import Promotion
 
@@ -75,7 +75,7 @@ class StoreSalesPerSqft(KpiColumnAdmin):
         return figure(getattr(obj, "kpi", None), "money")
 
     def kpi_values(self, request, objects):
-        up_to = freshness().up_to
+        up_to = latest_sale_day()
         if up_to is None or not objects:
             return {}
         months_back = up_to.year * 12 + up_to.month - 12  # the 12 months to up_to's
